@@ -1,0 +1,136 @@
+"""``python -m course build``: prepare the data, run every notebook, write ``build/``.
+
+Each notebook is executed headless with nbclient in a fresh kernel, from its
+``.py`` source; the executed notebook, an HTML rendering and a summary table
+(notebook, seconds, status) land in ``build/``. A failing notebook makes the
+command exit non-zero, naming the notebook and the cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from course import notebooks
+from course.env import SMOKE_VARIABLE
+
+DEFAULT_TIMEOUT = 900  # seconds a notebook may take in default mode
+SMOKE_TIMEOUT = 180  # ... and in smoke mode (the budget is 60 s; this catches hangs)
+
+
+@dataclass
+class Result:
+    notebook: str
+    seconds: float
+    status: str  # "ok" or "failed"
+    detail: str = ""
+
+
+def failing_cell(notebook: nbformat.NotebookNode) -> tuple[int, str, str] | None:
+    """(index, first source line, "Error: message") of the first cell that raised."""
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "error":
+                first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+                return index, first_line, f"{output.get('ename')}: {output.get('evalue')}"
+    return None
+
+
+def execute(source: Path, smoke: bool, timeout: int | None = None,
+            out_dir: Path | None = None) -> tuple[Result, nbformat.NotebookNode]:
+    """Run one notebook from its ``.py`` source in a fresh kernel."""
+    os.environ[SMOKE_VARIABLE] = "1" if smoke else "0"
+    notebook = notebooks.read_source(source)
+    timeout = timeout or (SMOKE_TIMEOUT if smoke else DEFAULT_TIMEOUT)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(source.parent)}})
+    start = time.perf_counter()
+    status, detail = "ok", ""
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+        status = "failed"
+        where = failing_cell(notebook)
+        if where:
+            detail = f"{source.name}: cell {where[0]} ({where[1]!r}) failed: {where[2]}"
+        else:  # a timeout or a dead kernel leaves no error output
+            detail = f"{source.name}: {type(error).__name__}: {str(error).strip()[:300]}"
+    seconds = time.perf_counter() - start
+    if out_dir is not None:
+        _write_outputs(notebook, source, out_dir)
+    return Result(source.stem, seconds, status, detail), notebook
+
+
+def _write_outputs(notebook: nbformat.NotebookNode, source: Path, out_dir: Path) -> None:
+    from nbconvert import HTMLExporter
+
+    (out_dir / "executed").mkdir(parents=True, exist_ok=True)
+    (out_dir / "html").mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, out_dir / "executed" / f"{source.stem}.ipynb")
+    html, _ = HTMLExporter().from_notebook_node(notebook)
+    (out_dir / "html" / f"{source.stem}.html").write_text(html, encoding="utf-8")
+
+
+def select(only: list[str] | None) -> list[Path]:
+    """Sources whose name starts with one of ``only`` (e.g. ``01``), or all of them."""
+    all_sources = notebooks.sources()
+    if not only:
+        return all_sources
+    chosen = [p for p in all_sources if any(p.stem.startswith(prefix) for prefix in only)]
+    if not chosen:
+        names = ", ".join(p.stem for p in all_sources)
+        raise SystemExit(f"--only {' '.join(only)}: no such notebook; there are: {names}")
+    return chosen
+
+
+def prepare_data(smoke: bool) -> None:
+    """Generate the default SynthVox corpus if it is absent (cached afterwards)."""
+    try:
+        from course.data import default_corpus
+    except ImportError:  # the data package is not there yet: run the notebooks anyway
+        return
+    os.environ[SMOKE_VARIABLE] = "1" if smoke else "0"
+    default_corpus()
+
+
+def write_summary(results: list[Result], out_dir: Path) -> str:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "summary.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["notebook", "seconds", "status", "detail"])
+        for r in results:
+            writer.writerow([r.notebook, f"{r.seconds:.1f}", r.status, r.detail])
+    lines = ["| notebook | seconds | status |", "|---|---:|---|"]
+    lines += [f"| {r.notebook} | {r.seconds:.1f} | {r.status} |" for r in results]
+    table = "\n".join(lines)
+    (out_dir / "summary.md").write_text(table + "\n", encoding="utf-8")
+    return table
+
+
+def build(smoke: bool = False, only: list[str] | None = None, out_dir: Path | None = None,
+          timeout: int | None = None) -> int:
+    """The whole main job; returns the process exit code."""
+    from tqdm.auto import tqdm
+
+    out_dir = out_dir or notebooks.ROOT / "build"
+    chosen = select(only)
+    print(f"Preparing data ({'smoke' if smoke else 'default'} mode)...", flush=True)
+    prepare_data(smoke)
+    results = []
+    for source in tqdm(chosen, desc="notebooks", unit="nb"):
+        result, _ = execute(source, smoke, timeout, out_dir)
+        results.append(result)
+        tqdm.write(f"{result.notebook}: {result.status} in {result.seconds:.1f} s {result.detail}")
+    print(write_summary(results, out_dir))
+    failed = [r for r in results if r.status != "ok"]
+    for r in failed:
+        print(f"FAILED {r.detail}")
+    print(f"Executed notebooks and HTML in {out_dir}")
+    return 1 if failed else 0

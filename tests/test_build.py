@@ -1,0 +1,37 @@
+"""The build command: runs notebooks, names the failing one and its cell."""
+
+import pytest
+
+from course import build
+from course.__main__ import main
+
+
+@pytest.mark.notebook
+def test_failing_notebook_is_named_with_its_cell(tmp_path):
+    source = tmp_path / "98_broken.py"
+    source.write_text("# %% [markdown]\n# # Broken\n\n# %%\nx = 1\n\n# %%\nraise ValueError('on purpose')\n")
+    result, _ = build.execute(source, smoke=True, out_dir=tmp_path / "out")
+    assert result.status == "failed"
+    assert 'cell 2 ("raise ValueError(\'on purpose\')") failed: ValueError: on purpose' in result.detail
+    assert "ValueError" in result.detail
+    assert (tmp_path / "out" / "html" / "98_broken.html").exists()
+
+
+@pytest.mark.notebook
+def test_smoke_flag_reaches_the_kernel(tmp_path):
+    source = tmp_path / "97_flag.py"
+    source.write_text("# %%\nfrom course.env import is_smoke\nassert is_smoke()\n")
+    result, notebook = build.execute(source, smoke=True)
+    assert result.status == "ok", result.detail
+
+
+def test_summary_table_lists_each_notebook(tmp_path):
+    results = [build.Result("00_task", 3.25, "ok"), build.Result("01_features", 1.0, "failed", "x")]
+    table = build.write_summary(results, tmp_path)
+    assert "| 00_task | 3.2 | ok |" in table and "| 01_features | 1.0 | failed |" in table
+    assert (tmp_path / "summary.csv").read_text().count("\n") == 3
+
+
+def test_unknown_only_prefix_is_a_clear_error():
+    with pytest.raises(SystemExit, match="--only 77: no such notebook"):
+        main(["build", "--only", "77"])

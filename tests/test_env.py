@@ -1,0 +1,38 @@
+import numpy as np
+import torch
+
+from course import env
+
+
+def test_smoke_flag_follows_the_environment_variable(monkeypatch):
+    monkeypatch.setenv("COURSE_SMOKE", "1")
+    assert env.is_smoke() and env.pick(100, 3) == 3
+    monkeypatch.setenv("COURSE_SMOKE", "0")
+    assert not env.is_smoke() and env.pick(100, 3) == 100
+    monkeypatch.delenv("COURSE_SMOKE")
+    assert not env.is_smoke()
+
+
+def test_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert env.device().type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert env.device().type == "mps"
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert env.device().type == "cpu"
+    assert env.device("cpu").type == "cpu"
+
+
+def test_seed_everything_makes_draws_repeatable():
+    env.seed_everything(7)
+    first = (torch.rand(3), np.random.rand(3))
+    env.seed_everything(7)
+    again = (torch.rand(3), np.random.rand(3))
+    assert torch.equal(first[0], again[0]) and np.array_equal(first[1], again[1])
+
+
+def test_report_names_versions_device_and_mode(monkeypatch):
+    monkeypatch.setenv("COURSE_SMOKE", "1")
+    text = env.report()
+    assert torch.__version__ in text and "device:" in text and "smoke" in text

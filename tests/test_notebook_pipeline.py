@@ -1,0 +1,79 @@
+"""The .py sources are the truth; the .ipynb files are regenerated from them."""
+
+import json
+import sys
+import types
+
+import pytest
+
+from course import colab, notebooks
+
+SOURCES = notebooks.sources()
+
+
+def test_every_source_has_an_up_to_date_ipynb():
+    stale = [p.name for p in notebooks.drifted()]
+    assert not stale, f"run `python -m course notebooks sync`; drifted: {stale}"
+
+
+def test_every_ipynb_has_a_source():
+    orphans = [p.name for p in notebooks.NOTEBOOK_DIR.glob("*.ipynb") if not p.with_suffix(".py").exists()]
+    assert not orphans
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+def test_committed_ipynb_has_no_outputs_and_a_kernelspec(source):
+    notebook = json.loads(source.with_suffix(".ipynb").read_text())
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+    for cell in notebook["cells"]:
+        assert not cell.get("outputs") and cell.get("execution_count") is None
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+def test_notebook_starts_with_the_setup_cell_and_has_a_parameters_cell(source):
+    cells = notebooks.read_source(source).cells
+    assert cells[0].cell_type == "markdown", "a title cell comes first"
+    first_code = next(c for c in cells if c.cell_type == "code")
+    assert first_code.source.strip() == colab.SETUP_CELL.strip()
+    assert any("parameters" in c.metadata.get("tags", []) for c in cells if c.cell_type == "code")
+
+
+def test_sync_is_deterministic(tmp_path):
+    source = tmp_path / "99_demo.py"
+    source.write_text("# %% [markdown]\n# # Demo\n\n# %%\nx = 1\n")
+    assert notebooks.sync([source]) == [source.with_suffix(".ipynb")]
+    first = source.with_suffix(".ipynb").read_text()
+    assert notebooks.sync([source]) == []
+    assert json.loads(first)["cells"][1]["id"] == "cell-001"
+    source.write_text("# %% [markdown]\n# # Demo\n\n# %%\nx = 2\n")
+    assert notebooks.drifted([source]) == [source]
+
+
+def run_setup_cell(monkeypatch, colab_present):
+    calls = []
+    if colab_present:
+        google = types.ModuleType("google")
+        google.colab = types.ModuleType("google.colab")
+        monkeypatch.setitem(sys.modules, "google", google)
+        monkeypatch.setitem(sys.modules, "google.colab", google.colab)
+    import subprocess
+
+    monkeypatch.setattr(subprocess, "check_call", lambda command, **kw: calls.append(command))
+    exec(compile(colab.SETUP_CELL, "setup-cell", "exec"), {})
+    return calls
+
+
+def test_setup_cell_on_colab_installs_the_course_without_protected_packages(monkeypatch, capsys):
+    calls = run_setup_cell(monkeypatch, colab_present=True)
+    assert calls, "on Colab the setup cell must install the course package"
+    for command in calls:
+        assert "install" in command and any("git+" in part for part in command)
+        for part in command:
+            for name in colab.PROTECTED:
+                assert not part.lower().startswith(name), f"{command} names {name}"
+    assert "device:" in capsys.readouterr().out
+
+
+def test_setup_cell_elsewhere_installs_nothing(monkeypatch, capsys):
+    assert run_setup_cell(monkeypatch, colab_present=False) == []
+    assert "torch" in capsys.readouterr().out
