@@ -1,0 +1,1 @@
+"""Pure plotting functions (matplotlib): data in, figure out, one module a topic."""
