@@ -1,0 +1,45 @@
+"""Classification heads that turn speaker embeddings into training logits.
+
+``build(name, embed_dim, num_classes, **kw)`` with names ``available()``:
+"softmax" (plain Linear, or ``style="wespeaker"``: BN → ReLU → Linear),
+"add_margin" (AM-softmax), "arc_margin" (AAM-softmax), "sphere" (A-softmax).
+Every head has ``forward(embeddings, labels=None) -> logits`` (no margin
+without labels) and ``update(margin)`` for a ``MarginScheduler``.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from course.heads.add_margin import AddMarginHead
+from course.heads.arc_margin import ArcMarginHead
+from course.heads.scheduler import MarginScheduler
+from course.heads.softmax import SoftmaxHead
+from course.heads.sphere import SphereHead
+
+HEADS = {
+    "softmax": SoftmaxHead,
+    "add_margin": AddMarginHead,
+    "arc_margin": ArcMarginHead,
+    "sphere": SphereHead,
+}
+
+__all__ = ["AddMarginHead", "ArcMarginHead", "HEADS", "MarginScheduler", "SoftmaxHead", "SphereHead",
+           "available", "build"]
+
+
+def available() -> list[str]:
+    """Names accepted by ``build``."""
+    return list(HEADS)
+
+
+def build(name: str, embed_dim: int, num_classes: int, **kwargs) -> nn.Module:
+    """The head called ``name`` for ``embed_dim``-dimensional embeddings and ``num_classes`` classes."""
+    if name not in HEADS:
+        raise ValueError(f"head: unknown name {name!r}; available: {', '.join(available())}")
+    if embed_dim < 1 or num_classes < 1:
+        raise ValueError(f"embed_dim and num_classes must be ≥ 1, got {embed_dim} and {num_classes}")
+    try:
+        return HEADS[name](embed_dim, num_classes, **kwargs)
+    except TypeError as error:
+        raise ValueError(f"head {name!r}: bad keyword arguments {sorted(kwargs)}: {error}") from None

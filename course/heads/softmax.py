@@ -1,0 +1,39 @@
+"""The plain softmax head: logits W x + b, trained with cross-entropy.
+
+z_j = w_jᵀ x + b_j = ‖w_j‖ ‖x‖ cos θ_j + b_j: the class decision depends on norms
+as well as angles, which is what the margin heads remove. ``style="wespeaker"``
+is WeSpeaker's ``softmax`` projection, BatchNorm → ReLU → Linear.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from course.heads.base import check_inputs
+
+STYLES = ("plain", "wespeaker")
+
+
+class SoftmaxHead(nn.Module):
+    """Linear classifier on embeddings; ``labels`` are accepted and ignored."""
+
+    def __init__(self, embed_dim: int, num_classes: int, style: str = "plain"):
+        super().__init__()
+        if style not in STYLES:
+            raise ValueError(f"style: expected one of {STYLES}, got {style!r}")
+        self.embed_dim, self.num_classes, self.style = embed_dim, num_classes, style
+        self.margin = 0.0
+        self.linear = nn.Linear(embed_dim, num_classes)  # W, b
+        if style == "wespeaker":
+            self.pre = nn.Sequential(nn.BatchNorm1d(embed_dim), nn.ReLU())
+        else:
+            self.pre = nn.Identity()
+
+    @property
+    def weight(self) -> torch.Tensor:
+        return self.linear.weight
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        check_inputs(embeddings, labels, self.embed_dim, self.num_classes)
+        return self.linear(self.pre(embeddings))
