@@ -48,9 +48,14 @@ def frame_mask(lengths: torch.Tensor | None, frames: int, device=None) -> torch.
     return (steps[None, :] < lengths.to(steps.device)[:, None]).unsqueeze(1)
 
 
+def at_least_float32(x: torch.Tensor) -> torch.Tensor:
+    """Half and bfloat16 up to float32; float64 stays float64 (gradcheck needs it)."""
+    return x if x.dtype == torch.float64 else x.float()
+
+
 def masked_softmax(logits: torch.Tensor, mask: torch.Tensor | None, dim: int = -1) -> torch.Tensor:
-    """Softmax in float32 with masked positions at exactly zero weight."""
-    logits = logits.float()
+    """Softmax in float32 (or float64) with masked positions at exactly zero weight."""
+    logits = at_least_float32(logits)
     if mask is not None:
         logits = logits.masked_fill(~mask, float("-inf"))
     return torch.softmax(logits, dim=dim)
@@ -60,8 +65,8 @@ def uniform_weights(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """Weights ``1/T_valid`` on valid frames, shape ``(B, 1, T)``, float32."""
     batch, _, frames = x.shape
     if mask is None:
-        return x.new_full((batch, 1, frames), 1.0 / frames, dtype=torch.float32)
-    mask = mask.float()
+        return x.new_full((batch, 1, frames), 1.0 / frames, dtype=at_least_float32(x).dtype)
+    mask = mask.to(at_least_float32(x).dtype)
     return mask / mask.sum(dim=-1, keepdim=True)
 
 
@@ -72,7 +77,7 @@ def weighted_mean_std(x: torch.Tensor, weights: torch.Tensor, eps: float = EPS
     ``weights`` broadcast against ``x`` (B, C, T) and sum to one over T. Two-pass
     variance Σ w (x − μ)², which unlike E[x²] − μ² cannot go negative.
     """
-    x = x.float()
+    x = at_least_float32(x)
     mean = (weights * x).sum(dim=-1)
     var = (weights * (x - mean.unsqueeze(-1)).pow(2)).sum(dim=-1)
     return mean, var.clamp(min=eps).sqrt()
