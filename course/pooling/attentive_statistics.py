@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course.pooling.base import EPS, Pooling, masked_mean_std, masked_softmax, weighted_mean_std
+from course.pooling.base import EPS, Pooling, at_least_float32, masked_mean_std, masked_softmax, weighted_mean_std
 from course.pooling.registry import register
 
 
@@ -28,7 +28,7 @@ def global_context(x: torch.Tensor, mask: torch.Tensor | None, eps: float = EPS)
     mean, std = masked_mean_std(x, mask, eps)
     frames = x.shape[-1]
     context = [mean.unsqueeze(-1).expand(-1, -1, frames), std.unsqueeze(-1).expand(-1, -1, frames)]
-    return torch.cat([x.float()] + context, dim=1).to(x.dtype)
+    return torch.cat([at_least_float32(x)] + context, dim=1).to(x.dtype)
 
 
 @register("ASTP")
@@ -58,3 +58,13 @@ class AttentiveStatisticsPooling(Pooling):
         alpha = masked_softmax(scores, mask)  # softmax over valid t
         mean, std = weighted_mean_std(x, alpha, self.eps)
         return torch.cat([mean, std], dim=1), alpha
+
+    def equation_parameters(self) -> dict:
+        """W, b, V (rows v_cᵀ), k, for ``course.pooling.reference.attention.astp`` (without BatchNorm)."""
+        if not isinstance(self.norm, nn.Identity):
+            raise ValueError("equation_parameters: the reference has no BatchNorm; build with attention_norm=False")
+        return {"W": self.linear1.weight[:, :, 0], "b": self.linear1.bias, "V": self.linear2.weight[:, :, 0],
+                "k": self.linear2.bias, "global_context": self.global_context}
+
+    def describe_weight_row(self, row: int) -> str:
+        return f"channel {row} of {self.in_dim}"
