@@ -1,0 +1,92 @@
+"""Margin explorer: pick a head, m and s; a 2-D toy encoder is trained briefly with
+that head and its embeddings are drawn over the angular regions each class wins,
+with and without the margin (``course.heads.toy``, plotted by ``course.viz.heads``)."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+
+from course.heads.toy import decision_regions, margin_regions, one_thread, train_toy
+from course.viz.heads import plot_toy_embeddings
+
+
+def plane_grid(limit: float, size: int) -> np.ndarray:
+    """(size, size, 2) points covering [−limit, limit]², rows along the second coordinate."""
+    axis = np.linspace(-limit, limit, size)
+    xx, yy = np.meshgrid(axis, axis)
+    return np.stack([xx, yy], axis=-1)
+
+
+class MarginExplorer:
+    """The widget; ``controls`` can be set from code, ``last_plotted`` holds the arrays drawn."""
+
+    def __init__(self, steps: int = 150, classes: int = 5, grid_size: int = 121, seed: int = 0):
+        self.steps, self.classes, self.grid_size, self.seed = steps, classes, grid_size, seed
+        style = {"description_width": "70px"}
+        self.controls = {
+            "head": widgets.Dropdown(options=["softmax", "add_margin", "arc_margin", "sphere"],
+                                     value="arc_margin", description="head", style=style),
+            "m": widgets.FloatSlider(value=0.2, min=0.0, max=0.8, step=0.05, description="m",
+                                     continuous_update=False, style=style),
+            "s": widgets.FloatSlider(value=32.0, min=1.0, max=64.0, step=1.0, description="s",
+                                     continuous_update=False, style=style),
+            "sphere_m": widgets.IntSlider(value=4, min=1, max=4, description="sphere m",
+                                          continuous_update=False, style=style),
+        }
+        self.output = widgets.Output()
+        self.last_plotted: dict = {}
+        self.result = None
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.widget = widgets.VBox([widgets.HBox([self.controls["head"], self.controls["sphere_m"]]),
+                                    widgets.HBox([self.controls["m"], self.controls["s"]]), self.output])
+        self.redraw()
+
+    def _on_change(self, _change) -> None:
+        self.redraw()
+
+    def values(self) -> dict:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def redraw(self) -> None:
+        v = self.values()
+        result = train_toy(v["head"], margin=v["m"], scale=v["s"], sphere_m=v["sphere_m"], classes=self.classes,
+                           steps=self.steps, seed=self.seed)
+        limit = 1.1 * float(np.abs(result.embeddings).max())
+        grid = plane_grid(limit, self.grid_size)
+        points = grid.reshape(-1, 2)
+        shape = grid.shape[:2]
+        with one_thread():
+            decision = decision_regions(result.head, points).reshape(shape)
+            margin = margin_regions(result.head, points).reshape(shape)
+        self.result = result
+        self.last_plotted = {"embeddings": result.embeddings, "labels": result.labels, "weights": result.weights,
+                             "grid": grid, "decision": decision, "margin": margin, "losses": np.array(result.losses)}
+        title = (f"{v['head']}: {_describe(v)}; train accuracy {result.accuracy:.0%}\n"
+                 "pale: test-time regions, strong: still won with the margin")
+        fig = plot_toy_embeddings(result.embeddings, result.labels, result.weights, grid, decision, margin,
+                                  result.losses, title)
+        self.figure = fig
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+def _describe(v: dict) -> str:
+    if v["head"] == "softmax":
+        return "no margin, no scale"
+    if v["head"] == "sphere":
+        return f"m = {v['sphere_m']} (integer), logits scaled by ‖x‖"
+    return f"m = {v['m']:.2f}, s = {v['s']:.0f}"
+
+
+def margin_explorer(steps: int = 150, classes: int = 5, grid_size: int = 121, seed: int = 0) -> MarginExplorer:
+    """Build and return the explorer (display it by leaving it last in a cell)."""
+    return MarginExplorer(steps, classes, grid_size, seed)
