@@ -1,0 +1,65 @@
+"""Attentive bilinear pooling (ABP).
+
+As the seed article cites it: "Attentive Bilinear Pooling (ABP) - Interspeech
+2020" (authors and title not verified here). With H ∈ R^{L×D} the frames (L of
+them) and K attention heads:
+
+    A   = softmax_L(conv1x1(H)) ∈ R^{K×L}           (each row sums to 1 over the frames)
+    μ   = T2(T1(A H))                                first-order attentive statistics, K·D
+    σ²  = T2(T1(A (H − μ_k)⊙(H − μ_k)))              second-order attentive statistics, K·D
+    out = [μ; σ²] → 2·K·D
+
+A H is the bilinear (outer-product) pooling of the attention map with the
+frames, summed over time, as in cross-layer bilinear pooling. T1 reshapes to a
+vector; T2 is a signed square root followed by L2 normalisation (applied to μ
+and σ² separately). The second-order term is our reading of the seed, whose
+equation image is missing: the per-head attentive variance, computed in two
+passes (equal to A(H⊙H) − μ⊙μ, but never negative). The signed square root is
+``numerics.signed_sqrt``: its slope stays finite at 0, e.g. a zero variance.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from course.pooling.base import EPS, Pooling
+from course.pooling.numerics import compute_dtype, full_precision, l2_normalise, signed_sqrt, softmax, zero_padding
+from course.pooling.registry import register
+
+
+def power_normalise(v: torch.Tensor, eps: float = EPS) -> torch.Tensor:
+    """T2: signed square root, then L2 normalisation of the whole vector."""
+    return l2_normalise(signed_sqrt(v, eps), dim=-1, eps=eps)
+
+
+@register("ABP")
+class AttentiveBilinearPooling(Pooling):
+    """ABP → 2·K·D; returns the attention map A (B, K, T) as weights.
+
+    Args:
+        in_dim: D, channels of the frames.
+        heads: K, rows of the attention map.
+    """
+
+    def __init__(self, in_dim: int, heads: int = 4, eps: float = EPS):
+        super().__init__()
+        self.in_dim, self.out_dim, self.eps, self.heads = in_dim, 2 * heads * in_dim, eps, heads
+        self.attention = nn.Conv1d(in_dim, heads, kernel_size=1)  # the 1×1 convolution
+
+    def pool(self, x, mask):
+        x = zero_padding(x, mask)
+        logits = self.attention(x)  # (B, K, T)
+        with full_precision(x):
+            a = softmax(logits, mask, dim=-1)  # A: softmax over frames
+            x = x.to(compute_dtype(x))
+            mean = torch.einsum("bkt,bdt->bkd", a, x)  # A H
+            centred = x.unsqueeze(1) - mean.unsqueeze(-1)  # (B, K, D, T)
+            var = torch.einsum("bkt,bkdt->bkd", a, centred.pow(2))
+            first = power_normalise(mean.flatten(1), self.eps)
+            second = power_normalise(var.flatten(1), self.eps)
+            return torch.cat([first, second], dim=1), a
+
+    def equation_parameters(self) -> dict:
+        """The symbols of the equations, for ``reference.bilinear.abp``."""
+        return {"W": self.attention.weight[:, :, 0], "b": self.attention.bias, "eps": self.eps}

@@ -1,0 +1,71 @@
+"""Dictionary pooling: NetVLAD and GhostVLAD.
+
+Xie, Nagrani, Chung, Zisserman, "Utterance-level Aggregation for Speaker
+Recognition in the Wild", ICASSP 2019 (NetVLAD and GhostVLAD on a thin-ResNet).
+Each frame x_t ∈ R^D is softly assigned to K + G clusters,
+
+    a_{t,k} = softmax_k(w_kᵀ x_t + b_k),            k = 1 … K + G,
+    V_k     = Σ_t a_{t,k} (x_t − c_k),              k = 1 … K (the G ghost clusters are dropped),
+
+then every residual sum V_k is L2-normalised ("intra-normalisation"), the K of
+them are flattened, and the K·D vector is L2-normalised again. Ghost clusters
+(G > 0) absorb frames without contributing to the embedding: GhostVLAD. V_k is
+a sum over frames, so padded frames (assignment 0) change nothing.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from course.pooling.base import EPS, Pooling
+from course.pooling.numerics import compute_dtype, full_precision, l2_normalise, softmax, zero_padding
+from course.pooling.registry import register
+
+
+@register("NetVLAD")
+class NetVLAD(Pooling):
+    """NetVLAD → K·D; returns the soft assignments (B, K + G, T) as weights.
+
+    Args:
+        in_dim: D, channels of the frames.
+        num_clusters: K, clusters kept in the embedding.
+        ghost_clusters: G, clusters that take part in the softmax only.
+    """
+
+    def __init__(self, in_dim: int, num_clusters: int = 8, ghost_clusters: int = 0, eps: float = EPS):
+        super().__init__()
+        if num_clusters < 1 or ghost_clusters < 0:
+            raise ValueError(f"num_clusters must be ≥ 1 and ghost_clusters ≥ 0, got {num_clusters}, {ghost_clusters}")
+        self.in_dim, self.out_dim, self.eps = in_dim, num_clusters * in_dim, eps
+        self.num_clusters, self.ghost_clusters = num_clusters, ghost_clusters
+        self.assign = nn.Conv1d(in_dim, num_clusters + ghost_clusters, kernel_size=1)  # w_k, b_k
+        self.centres = nn.Parameter(0.1 * torch.randn(num_clusters, in_dim))  # c_k
+
+    def pool(self, x, mask):
+        x = zero_padding(x, mask)
+        logits = self.assign(x)  # (B, K+G, T), may be half precision under autocast
+        with full_precision(x):
+            a = softmax(logits, None, dim=1)  # a_{t,k}: softmax over clusters
+            if mask is not None:
+                a = a * mask  # padded frames are assigned nowhere
+            x = x.to(compute_dtype(x))
+            kept = a[:, : self.num_clusters]  # drop the ghosts
+            centres = self.centres.to(x.dtype)
+            # V_k = Σ_t a_tk x_t − (Σ_t a_tk) c_k
+            v = torch.einsum("bkt,bdt->bkd", kept, x) - kept.sum(-1).unsqueeze(-1) * centres
+            v = l2_normalise(v, dim=-1, eps=self.eps)  # intra-normalisation
+            return l2_normalise(v.flatten(1), dim=-1, eps=self.eps), a
+
+    def equation_parameters(self) -> dict:
+        """The symbols of the equations, for ``reference.dictionary.netvlad``."""
+        return {"W": self.assign.weight[:, :, 0], "b": self.assign.bias, "c": self.centres[: self.num_clusters],
+                "eps": self.eps}
+
+
+@register("GhostVLAD")
+class GhostVLAD(NetVLAD):
+    """NetVLAD with G ghost clusters (default 2) that soak up uninformative frames → K·D."""
+
+    def __init__(self, in_dim: int, num_clusters: int = 8, ghost_clusters: int = 2, eps: float = EPS):
+        super().__init__(in_dim, num_clusters, ghost_clusters, eps)
