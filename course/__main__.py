@@ -32,11 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "sync":
         for path in notebooks.sync():
             print(f"wrote {path.relative_to(notebooks.ROOT)}")
+        if notebooks.sync_readme():
+            print("wrote the notebook table in README.md")
         return 0
     stale = notebooks.drifted()
     for path in stale:
         print(f"{path.relative_to(notebooks.ROOT)}: its .ipynb has drifted; run python -m course notebooks sync")
-    return 1 if stale else 0
+    readme_stale = notebooks.readme_with_table(notebooks.README.read_text()) != notebooks.README.read_text()
+    if readme_stale:
+        print("README.md: the notebook table is out of date; run python -m course notebooks sync")
+    return 1 if stale or readme_stale else 0
 
 
 if __name__ == "__main__":

@@ -14,8 +14,12 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from course import REPO_URL
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
+README = ROOT / "README.md"
+TABLE_START, TABLE_END = "<!-- notebook-table -->", "<!-- /notebook-table -->"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -66,3 +70,45 @@ def drifted(paths: list[Path] | None = None) -> list[Path]:
         if not target.exists() or target.read_text(encoding="utf-8") != render(source):
             out.append(source)
     return out
+
+
+def title(source: Path) -> str:
+    """The first markdown heading of a notebook, without the leading #s."""
+    for cell in read_source(source).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return source.stem
+
+
+def colab_url(source: Path, ref: str = "main") -> str:
+    """Colab opens notebooks from GitHub only: the address of the paired .ipynb there."""
+    repo = REPO_URL.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{repo}/blob/{ref}/notebooks/{source.stem}.ipynb"
+
+
+def readme_table(paths: list[Path] | None = None) -> str:
+    """The README's notebook table: number, title, Open-in-Colab badge."""
+    rows = [TABLE_START, "| nb | topic | Colab |", "|----|-------|-------|"]
+    badge = "https://colab.research.google.com/assets/colab-badge.svg"
+    for source in paths or sources():
+        number = source.stem.split("_", 1)[0]
+        link = f"[{title(source)}](notebooks/{source.stem}.ipynb)"
+        rows.append(f"| {number} | {link} | [![Open In Colab]({badge})]({colab_url(source)}) |")
+    return "\n".join(rows + [TABLE_END])
+
+
+def readme_with_table(text: str) -> str:
+    """``text`` with the part between the table markers replaced by a fresh table."""
+    start, end = text.index(TABLE_START), text.index(TABLE_END) + len(TABLE_END)
+    return text[:start] + readme_table() + text[end:]
+
+
+def sync_readme() -> bool:
+    """Rewrite the README's notebook table; True when it changed."""
+    text = README.read_text(encoding="utf-8")
+    fresh = readme_with_table(text)
+    if fresh != text:
+        README.write_text(fresh, encoding="utf-8")
+    return fresh != text

@@ -16,6 +16,13 @@ def test_every_source_has_an_up_to_date_ipynb():
     assert not stale, f"run `python -m course notebooks sync`; drifted: {stale}"
 
 
+def test_readme_notebook_table_lists_every_notebook_with_a_colab_badge():
+    text = notebooks.README.read_text()
+    assert notebooks.readme_with_table(text) == text, "run `python -m course notebooks sync`"
+    for source in SOURCES:
+        assert notebooks.colab_url(source) in text
+
+
 def test_every_ipynb_has_a_source():
     orphans = [p.name for p in notebooks.NOTEBOOK_DIR.glob("*.ipynb") if not p.with_suffix(".py").exists()]
     assert not orphans
