@@ -1,0 +1,88 @@
+"""Plots of attention weights over time, aligned with the waveform and the fbank.
+
+Every panel shares one time axis in seconds: samples at ``n / sample_rate``,
+fbank frames and attention weights at their window centres (Kaldi frames with
+snip_edges: frame t covers [t·10 ms, t·10 ms + 25 ms)).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+FRAME_SHIFT_S = 0.010
+FRAME_LENGTH_S = 0.025
+
+
+def frame_times(frames: int, shift_s: float = FRAME_SHIFT_S, length_s: float = FRAME_LENGTH_S) -> np.ndarray:
+    """Centre of each analysis window, in seconds."""
+    return np.arange(frames) * shift_s + length_s / 2
+
+
+def attention_entropy(weights) -> np.ndarray:
+    """Entropy of each row of weights over time divided by log T: 1 = uniform, 0 = one frame.
+
+    ``weights`` (..., T) sum to one over the last axis.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    frames = w.shape[-1]
+    if frames < 2:
+        return np.ones(w.shape[:-1])
+    entropy = -(w * np.log(np.clip(w, 1e-30, None))).sum(axis=-1)
+    return entropy / np.log(frames)
+
+
+def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int = 0,
+                            title: str = "Attention over time", row_label: str | None = None):
+    """Waveform, log-mel fbank, the chosen row of weights and all rows, on one time axis.
+
+    Args:
+        waveform: (samples,) audio in [−1, 1].
+        fbank: (mel bins, T) log-mel features.
+        weights: (rows, T) attention weights of the pooling, each row summing to one.
+        row: the row drawn as a curve (a head, a query or a channel).
+    """
+    waveform, fbank, weights = np.asarray(waveform), np.asarray(fbank), np.asarray(weights)
+    frames = weights.shape[-1]
+    t = frame_times(frames)
+    edges = (0.0, frames * FRAME_SHIFT_S + FRAME_LENGTH_S - FRAME_SHIFT_S)
+    fig = plt.figure(figsize=(10, 8.5))
+    grid = fig.add_gridspec(4, 2, width_ratios=[1, 0.018], height_ratios=[1, 1.3, 1.2, 1.3], wspace=0.02)
+    axes = [fig.add_subplot(grid[0, 0])]
+    axes += [fig.add_subplot(grid[i, 0], sharex=axes[0]) for i in range(1, 4)]
+    for ax in axes[:3]:
+        ax.tick_params(labelbottom=False)
+    axes[0].plot(np.arange(len(waveform)) / sample_rate, waveform, lw=0.5, color="0.25")
+    axes[0].set_ylabel("amplitude")
+    axes[0].set_title(title)
+    image = axes[1].imshow(fbank, origin="lower", aspect="auto", cmap="magma",
+                           extent=(edges[0], edges[1], 0, fbank.shape[0]))
+    axes[1].set_ylabel("mel bin")
+    fig.colorbar(image, cax=fig.add_subplot(grid[1, 1]), label="log energy (CMN)")
+    axes[2].plot(t, weights[row], color="C0", lw=1.5, label=row_label or f"row {row}")
+    axes[2].axhline(1.0 / frames, color="0.5", ls="--", lw=1, label="uniform 1/T (statistics pooling)")
+    axes[2].set_ylabel("weight α_t")
+    axes[2].set_ylim(bottom=0)
+    axes[2].legend(loc="upper right", fontsize=8, framealpha=0.7)
+    scaled = axes[3].imshow(weights * frames, origin="lower", aspect="auto", cmap="viridis",
+                            extent=(edges[0], edges[1], -0.5, weights.shape[0] - 0.5), interpolation="nearest")
+    axes[3].set_ylabel("row (head/query/channel)")
+    axes[3].set_xlabel("time (s)")
+    fig.colorbar(scaled, cax=fig.add_subplot(grid[3, 1]), label="α_t · T (1 = uniform)")
+    axes[3].set_xlim(0, max(len(waveform) / sample_rate, edges[1]))
+    fig.subplots_adjust(left=0.08, right=0.93, top=0.95, bottom=0.07, hspace=0.12)
+    return fig
+
+
+def plot_entropy_bars(entropies: dict[str, float], title: str = "How far from uniform is the attention?"):
+    """Mean normalised entropy of each pooling's weights (1 = uniform, i.e. statistics pooling)."""
+    names = list(entropies)
+    fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * len(names)))
+    ax.barh(names, [entropies[n] for n in names], color="C0")
+    ax.axvline(1.0, color="0.5", ls="--", lw=1)
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel("entropy / log T (1 = uniform weights)")
+    ax.set_title(title)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig

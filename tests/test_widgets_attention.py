@@ -1,0 +1,74 @@
+"""The attention explorer: driven by its controls, it plots exactly what the pooling returns."""
+
+import numpy as np
+import pytest
+import torch
+
+from course.features import fbank
+from course.models.ecapa import ECAPA_TDNN
+from course.viz.attention import attention_entropy, frame_times
+from course.widgets.attention import attention_explorer, weighted_poolings
+
+NAMES = ["ASTP", "SAP", "MHA", "MQMHASTP"]
+
+
+def tiny_model(name):
+    torch.manual_seed(0)
+    return ECAPA_TDNN(channels=16, mfa_channels=48, embed_dim=8, scale=4, se_bottleneck=8, pooling=name).eval()
+
+
+def utterances():
+    rate = 16000
+    t = torch.arange(int(0.6 * rate)) / rate
+    generator = torch.Generator().manual_seed(0)
+    tone = 0.3 * torch.sin(2 * torch.pi * (200 + 300 * t) * t) * (t > 0.2)
+    noise = 0.05 * torch.randn(len(t), generator=generator)
+    return [("chirp", tone + noise, rate), ("noise", 2 * noise[: int(0.4 * rate)], rate)]
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return attention_explorer(models={name: tiny_model(name) for name in NAMES}, utterances=utterances())
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("utterance", [0, 1])
+def test_plotted_weights_equal_a_direct_call_of_the_pooling(explorer, name, utterance):
+    explorer.controls["utterance"].value = utterance
+    explorer.controls["pooling"].value = name
+    explorer.controls["row"].value = explorer.controls["row"].max  # the last head / query / channel
+    row = explorer.controls["row"].value
+    label, wave, rate = utterances()[utterance]
+    model = explorer.model(name)
+    with torch.no_grad():
+        _, weights = model.pooling(model.frame_features(fbank(wave, rate)[None]), return_weights=True)
+    plotted = explorer.last_plotted
+    np.testing.assert_allclose(plotted["row_weights"], weights[0, row].numpy(), atol=1e-6)
+    assert plotted["pooling"] == name and plotted["utterance"] == label
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_row_slider_spans_the_rows_of_the_weights(explorer, name):
+    explorer.controls["pooling"].value = name
+    assert explorer.controls["row"].max + 1 == explorer.last_plotted["weights"].shape[0]
+
+
+def test_all_panels_share_one_time_axis(explorer):
+    plotted = explorer.last_plotted
+    frames = plotted["weights"].shape[-1]
+    assert plotted["fbank"].shape[-1] == frames
+    duration = len(plotted["waveform"]) / plotted["sample_rate"]
+    assert frame_times(frames)[-1] < duration
+    axes = explorer.figure.axes
+    assert axes[0].get_shared_x_axes().joined(axes[0], axes[3])
+
+
+def test_weighted_poolings_lists_the_attention_methods_first_and_no_statistics_pooling():
+    names = weighted_poolings()
+    assert names[:4] == NAMES
+    assert "TSTP" not in names and "TAP" not in names
+
+
+def test_entropy_is_one_for_uniform_and_zero_for_one_frame():
+    np.testing.assert_allclose(attention_entropy(np.full((2, 10), 0.1)), [1.0, 1.0])
+    np.testing.assert_allclose(attention_entropy(np.eye(10)[:1]), [0.0], atol=1e-12)
