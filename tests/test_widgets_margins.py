@@ -69,3 +69,13 @@ def test_softmax_has_no_margin_zone(explorer):
     explorer.controls["head"].value = "softmax"
     plotted = explorer.last_plotted
     np.testing.assert_array_equal(plotted["margin"], plotted["decision"])
+
+
+def test_set_changes_several_controls_with_one_redraw(explorer, monkeypatch):
+    calls = []
+    original = explorer.redraw
+    monkeypatch.setattr(explorer, "redraw", lambda: calls.append(1) or original())
+    explorer.set(head="add_margin", m=0.25, s=16.0)
+    assert len(calls) == 1
+    direct = train_toy("add_margin", margin=0.25, scale=16.0, steps=20)
+    np.testing.assert_allclose(explorer.last_plotted["embeddings"], direct.embeddings, atol=1e-6)

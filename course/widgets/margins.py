@@ -39,6 +39,7 @@ class MarginExplorer:
         self.output = widgets.Output()
         self.last_plotted: dict = {}
         self.result = None
+        self._hold = False
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.widget = widgets.VBox([widgets.HBox([self.controls["head"], self.controls["sphere_m"]]),
@@ -46,6 +47,20 @@ class MarginExplorer:
         self.redraw()
 
     def _on_change(self, _change) -> None:
+        if not self._hold:
+            self.redraw()
+
+    def set(self, **values) -> None:
+        """Set several controls at once and redraw once: ``set(head="add_margin", m=0.3)``."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown control(s) {sorted(unknown)}; controls: {list(self.controls)}")
+        self._hold = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._hold = False
         self.redraw()
 
     def values(self) -> dict:
