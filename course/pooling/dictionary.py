@@ -57,10 +57,44 @@ class NetVLAD(Pooling):
             v = l2_normalise(v, dim=-1, eps=self.eps)  # intra-normalisation
             return l2_normalise(v.flatten(1), dim=-1, eps=self.eps), a
 
+    @torch.no_grad()
+    def set_centres(self, centres: torch.Tensor, alpha: float) -> NetVLAD:
+        """Make a_{t,k} the soft nearest-centre rule softmax_k(−α‖x_t − c_k‖²).
+
+        −α‖x − c_k‖² = 2α c_kᵀx − α‖c_k‖² − α‖x‖², and the last term is the same for
+        every k, so it cancels in the softmax: w_k = 2α c_k, b_k = −α‖c_k‖² (as in
+        Arandjelović et al.'s NetVLAD initialisation). ``centres`` has K + G rows;
+        the last G are the ghosts.
+        """
+        if centres.shape != (self.num_clusters + self.ghost_clusters, self.in_dim):
+            raise ValueError(f"centres: expected shape ({self.num_clusters + self.ghost_clusters}, {self.in_dim}), "
+                             f"got {tuple(centres.shape)}")
+        centres = centres.to(self.centres.dtype)
+        self.assign.weight.copy_(2 * alpha * centres.unsqueeze(-1))
+        self.assign.bias.copy_(-alpha * centres.pow(2).sum(-1))
+        self.centres.copy_(centres[: self.num_clusters])
+        return self
+
     def equation_parameters(self) -> dict:
         """The symbols of the equations, for ``reference.dictionary.netvlad``."""
         return {"W": self.assign.weight[:, :, 0], "b": self.assign.bias, "c": self.centres[: self.num_clusters],
                 "eps": self.eps}
+
+
+def kmeans(frames: torch.Tensor, k: int, iterations: int = 20, seed: int = 0) -> torch.Tensor:
+    """k centres of ``frames`` (N, D) by Lloyd's algorithm from k random frames (for initialising)."""
+    if frames.dim() != 2 or frames.shape[0] < k:
+        raise ValueError(f"frames: expected (N ≥ {k}, D), got {tuple(frames.shape)}")
+    frames = frames.float()
+    generator = torch.Generator().manual_seed(seed)
+    centres = frames[torch.randperm(frames.shape[0], generator=generator)[:k]].clone()
+    for _ in range(iterations):
+        nearest = torch.cdist(frames, centres).argmin(dim=1)
+        for j in range(k):
+            members = frames[nearest == j]
+            if len(members):
+                centres[j] = members.mean(0)
+    return centres
 
 
 @register("GhostVLAD")

@@ -70,6 +70,15 @@ class LearnableDictionaryEncoding(Pooling):
                 e = e / frames.to(x.dtype).unsqueeze(-1)
             return e.flatten(1), w
 
+    @torch.no_grad()
+    def set_centres(self, centres: torch.Tensor, smoothing: float) -> LearnableDictionaryEncoding:
+        """Set μ_c to ``centres`` (C, D) and every s_c to ``smoothing``."""
+        if centres.shape != self.centres.shape:
+            raise ValueError(f"centres: expected shape {tuple(self.centres.shape)}, got {tuple(centres.shape)}")
+        self.centres.copy_(centres)
+        self.smoothing.fill_(smoothing)
+        return self
+
     def equation_parameters(self) -> dict:
         """The symbols of the equations, for ``reference.lde.lde``."""
         return {"mu": self.centres, "s": self.smoothing, "normalise": self.normalise, "eps": self.eps}
