@@ -1,0 +1,491 @@
+# %% [markdown]
+# # 04 · Attention pooling: from statistics to multi-query multi-head attention
+#
+# A speaker network turns an utterance into frames $h_1,\dots,h_T \in \mathbb{R}^D$ and must reduce
+# them to one vector, whatever $T$ is. The x-vector takes the mean and the standard deviation over
+# time: every frame counts the same. Attention pooling lets a small network decide how much each
+# frame (or each channel of each frame) should count. This notebook derives nine poolings in the
+# order they appeared — TAP, TSDP, TSTP, ASP, ASTP, SAP, MHA, MR-MHA and MQMHASTP — writes each one
+# as the formula (loops and einsums over one utterance), asserts that it equals the batched, masked
+# module of `course.pooling`, and counts what each adds and costs at ECAPA's $D = 1536$. It ends
+# with an explorer that shows, for small models trained on SynthVox, where in an utterance each
+# attention looks.
+
+# %%
+# Setup. On Colab: install the course package (Colab's torch, torchaudio, numpy and
+# ipywidgets are kept). Elsewhere: report versions and the device.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "course @ git+https://github.com/speaker-embeddings-course/speaker-embeddings-course@main"])
+
+from course.env import report
+
+print(report())
+
+# %% tags=["parameters"]
+from course.env import is_smoke, pick
+
+D = 12  # channels of the small random frames used to check each formula
+FRAMES = 30  # frames of those examples
+ECAPA_D = 1536  # ECAPA's MFA output: where output sizes and parameter counts are reported
+EXPLORE = pick(["ASTP", "SAP", "MHA", "MQMHASTP"], ["ASTP"])  # poolings trained up front for the explorer
+MAX_ENTROPY = 0.97  # default mode: trained attention must be at least this far from uniform
+SEED = 0
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from course import pooling
+from course.checks import check
+from course.checks.pooling import check_mqmhastp_output_size, check_mqmhastp_parameters, check_tstp_with_lengths
+
+torch.manual_seed(SEED)
+# A padded batch: three utterances of 30, 17 and 6 valid frames; the padding holds garbage.
+x = torch.randn(3, D, FRAMES)
+lengths = torch.tensor([30, 17, 6])
+for i, n in enumerate(lengths.tolist()):
+    x[i, :, n:] = 50.0
+
+
+def per_utterance(formula, **symbols):
+    """Apply a one-utterance formula h (D, T_i) → vector to every valid part of the batch."""
+    return torch.stack([formula(x[i, :, :n], **symbols) for i, n in enumerate(lengths.tolist())])
+
+
+summary = {}  # method → (output size, parameters) at D = 1536
+
+
+def cost(name, label=None, **kwargs):
+    """Output size and parameter count of a pooling at ECAPA's D = 1536."""
+    pool = pooling.build(name, ECAPA_D, **kwargs)
+    size, params = pool.out_dim, sum(p.numel() for p in pool.parameters())
+    summary[label or name] = (size, params)
+    print(f"{label or name}: output size {size:,}, parameters {params:,} at D = {ECAPA_D}")
+    return size, params
+
+
+# %% [markdown]
+# Every pooling below is built by name, `pooling.build(name, D, **options)`, and called as
+# `pool(frames, lengths)` on frames `(B, D, T)`; padded frames never count. The hand-written
+# formulas work on one utterance `h` of shape `(D, T)` and are compared on every utterance
+# of the padded batch.
+#
+# ## 1. Statistics pooling: TAP, TSDP, TSTP
+#
+# *Snyder et al., "X-vectors: robust DNN embeddings for speaker recognition", ICASSP 2018.*
+# Temporal average pooling (TAP), temporal standard-deviation pooling (TSDP) and their
+# concatenation, temporal statistics pooling (TSTP, the x-vector's):
+#
+# $$\mu = \frac1T\sum_{t=1}^T h_t,\qquad
+# \sigma = \sqrt{\frac1T\sum_{t=1}^T (h_t-\mu)\odot(h_t-\mu)},\qquad
+# \text{TSTP} = [\mu;\sigma] \in \mathbb{R}^{2D}.$$
+#
+# The variance divides by $T$, not $T-1$: the unbiased estimate is undefined for a one-frame
+# utterance. The library takes $\sqrt{\max(\mathrm{var}, \epsilon)}$ with $\epsilon = 10^{-5}$,
+# because $\frac{d}{dv}\sqrt{v} = \frac{1}{2\sqrt v}$ is infinite at $v = 0$ (constant input).
+
+# %%
+EPS = 1e-5
+
+
+def tap(h):
+    T = h.shape[1]
+    return sum(h[:, t] for t in range(T)) / T
+
+
+def tsdp(h):
+    T = h.shape[1]
+    mu = tap(h)
+    var = sum((h[:, t] - mu) ** 2 for t in range(T)) / T
+    return torch.sqrt(torch.clamp(var, min=EPS))
+
+
+def tstp(h):
+    return torch.cat([tap(h), tsdp(h)])
+
+
+for name, formula in [("TAP", tap), ("TSDP", tsdp), ("TSTP", tstp)]:
+    assert check(per_utterance(formula), pooling.build(name, D)(x, lengths), name=name)
+    cost(name)
+
+# %% [markdown]
+# **Adds:** nothing to learn, $O(DT)$ time, and the second-order statistic $\sigma$ that makes the
+# x-vector better than a mean. **Costs:** every frame weighs the same — silence, noise and the
+# most speaker-specific vowel alike.
+#
+# ## 2. ASP: one learned weight per frame
+#
+# *Okabe et al., "Attentive Statistics Pooling for Deep Speaker Embedding", 2018.* A small network
+# scores each frame; a softmax over time turns the scores into weights that replace $1/T$:
+#
+# $$e_t = v^\top f(W h_t + b) + k,\qquad \alpha_t = \frac{\exp(e_t)}{\sum_\tau \exp(e_\tau)},$$
+# $$\tilde\mu = \sum_t \alpha_t h_t,\qquad
+# \tilde\sigma = \sqrt{\sum_t \alpha_t\, h_t\odot h_t - \tilde\mu\odot\tilde\mu}.$$
+#
+# $W \in \mathbb{R}^{d_a\times D}$, $b, v \in \mathbb{R}^{d_a}$, $k \in \mathbb{R}$, $f$ = tanh (or ReLU).
+# The variance is $E_\alpha[h^2] - \tilde\mu^2$, which is $\sum_t \alpha_t (h_t - \tilde\mu)^2$: the
+# library computes the second form, which cannot go negative through rounding.
+
+# %%
+def softmax_t(e):
+    z = torch.exp(e - e.max(dim=-1, keepdim=True).values)  # subtracting the max changes nothing
+    return z / z.sum(dim=-1, keepdim=True)
+
+
+def weighted_stats(h, alpha):
+    """alpha (T,) or (D, T): the attentive mean and standard deviation, Okabe's one-pass form."""
+    mu = (alpha * h).sum(-1)
+    return mu, torch.sqrt(torch.clamp((alpha * h * h).sum(-1) - mu * mu, min=EPS))
+
+
+def asp(h, W, b, v, k, f=torch.tanh):
+    e = torch.stack([v @ f(W @ h[:, t] + b) + k for t in range(h.shape[1])])  # e_t
+    return torch.cat(weighted_stats(h, softmax_t(e)))
+
+
+asp_pool = pooling.build("ASP", D)
+symbols = {"W": asp_pool.linear1.weight[:, :, 0], "b": asp_pool.linear1.bias,
+           "v": asp_pool.linear2.weight[0, :, 0], "k": asp_pool.linear2.bias[0]}
+with torch.no_grad():
+    assert check(per_utterance(asp, **symbols), asp_pool(x, lengths), name="ASP")
+cost("ASP")
+
+# %% [markdown]
+# If the scores are equal, $\alpha_t = 1/T$ and ASP *is* TSTP: attention generalises statistics
+# pooling. Setting $v = 0, k = 0$ shows it:
+
+# %%
+with torch.no_grad():
+    asp_pool.linear2.weight.zero_()
+    asp_pool.linear2.bias.zero_()
+assert check(asp_pool(x, lengths), pooling.build("TSTP", D)(x, lengths), name="ASP with v = 0 (uniform weights)")
+
+# %% [markdown]
+# **Adds:** frame selection, for $d_a(D+2)+1$ parameters (≈ 197k at $D = 1536$, $d_a = 128$) and
+# one $d_a\times D$ product per frame. **Costs:** one weight per frame for *all* channels: a frame
+# cannot be useful for some channels and useless for others.
+#
+# ## 3. ASTP: channel-wise weights and global context (ECAPA-TDNN)
+#
+# *Desplanques, Thienpondt, Demuynck, "ECAPA-TDNN: Emphasized Channel Attention, Propagation and
+# Aggregation in TDNN Based Speaker Verification", Interspeech 2020.* Give every channel $c$ its own
+# score row $v_c, k_c$, and let the scorer see the utterance's mean and std next to each frame:
+#
+# $$\tilde h_t = [h_t;\ \mu;\ \sigma],\qquad e_{t,c} = v_c^\top \tanh(W\tilde h_t + b) + k_c,\qquad
+# \alpha_{t,c} = \operatorname{softmax}_t(e_{t,c}),$$
+#
+# and the weighted statistics per channel, $\tilde\mu_c = \sum_t \alpha_{t,c} h_{t,c}$. With
+# $V = [v_1 \dots v_D]^\top$ the scorer is two 1×1 convolutions, $3D\to 128\to D$.
+
+# %%
+def astp(h, W, b, V, k, global_context=True):
+    T = h.shape[1]
+    mu, sigma = tap(h), tsdp(h)
+    frames = [torch.cat([h[:, t], mu, sigma]) if global_context else h[:, t] for t in range(T)]
+    e = torch.stack([V @ torch.tanh(W @ h_t + b) + k for h_t in frames], dim=1)  # (D, T)
+    return torch.cat(weighted_stats(h, softmax_t(e)))
+
+
+for context in (True, False):
+    astp_pool = pooling.build("ASTP", D, global_context=context)
+    with torch.no_grad():
+        assert check(per_utterance(astp, **astp_pool.equation_parameters()), astp_pool(x, lengths),
+              name=f"ASTP, global context {context}")
+cost("ASTP")
+_ = cost("ASTP", "ASTP, no context", global_context=False)
+
+# %% [markdown]
+# **Adds:** channel-wise selection ($D\times T$ weights) and context: the same frame scores
+# differently in a loud and in a quiet utterance. **Costs:** $3D\cdot 128 + 128\cdot D$ weights,
+# ≈ 788k at $D = 1536$ (four times ASP; half of it for the context), and two extra passes over the frames for $\mu,\sigma$.
+# (SpeechBrain's flavour inserts ReLU and BatchNorm before the tanh: `attention_norm=True`.)
+#
+# ## 4. SAP: several heads of weighted means
+#
+# *Zhu, Ko, Snyder, Mak, Povey, "Self-Attentive Speaker Embeddings for Text-Independent Speaker
+# Verification", Interspeech 2018.* With the frames as the rows of $H\in\mathbb{R}^{T\times D}$:
+#
+# $$A = \operatorname{softmax}\big(g(HW_1)\,W_2\big) \in \mathbb{R}^{T\times r},\qquad
+# E = A^\top H \in \mathbb{R}^{r\times D},$$
+#
+# the softmax running over the $T$ frames of each of the $r$ columns (heads), $g$ = ReLU. Each head is
+# a weighted *mean*; the embedding is $E$ flattened, $rD$ values. The paper adds the penalty
+# $\lVert A^\top A - I\rVert_F^2$ so that the heads look at different frames
+# (`SelfAttentivePooling.penalty`).
+
+# %%
+def sap(h, W1, W2, g=torch.relu):
+    H = h.T  # (T, D)
+    A = softmax_t((g(H @ W1) @ W2).T).T  # (T, r), softmax over T
+    return (A.T @ H).flatten()
+
+
+sap_pool = pooling.build("SAP", D, heads=4)
+with torch.no_grad():
+    assert check(per_utterance(sap, **sap_pool.equation_parameters()), sap_pool(x, lengths), name="SAP")
+cost("SAP")
+
+# %% [markdown]
+# **Adds:** $r$ different views of the utterance, no bias terms, $D d_a + d_a r$ parameters.
+# **Costs:** no standard deviation, and an embedding $r$ times wider than TAP (6,144 at $r = 4$),
+# which the next linear layer pays for.
+#
+# ## 5. MHA: heads split over the channels
+#
+# *India, Safari, Hernando, "Self Multi-Head Attention for Speaker Recognition", 2019
+# (arXiv:1906.09890).* Split each frame into $H$ slices $h_{j,t}\in\mathbb{R}^{d_h}$, $d_h = D/H$;
+# head $j$ scores only its slice with a vector $u_j$:
+#
+# $$\alpha_{j,t} = \operatorname{softmax}_t\!\big(u_j^\top h_{j,t}\big),\qquad
+# c_j = \sum_t \alpha_{j,t}\, h_{j,t},\qquad [c_1;\dots;c_H] \in \mathbb{R}^D .$$
+
+# %%
+def mha(h, u):
+    heads, d_h = u.shape
+    out = []
+    for j in range(heads):
+        h_j = h[j * d_h:(j + 1) * d_h]
+        alpha = softmax_t(torch.einsum("d,dt->t", u[j], h_j))
+        out.append(torch.einsum("t,dt->d", alpha, h_j))
+    return torch.cat(out)
+
+
+mha_pool = pooling.build("MHA", D, heads=4)
+with torch.no_grad():
+    assert check(per_utterance(mha, u=mha_pool.equation_parameters()["u"]), mha_pool(x, lengths), name="MHA")
+cost("MHA")
+_ = cost("MHA", "MHA + std", with_std=True)
+
+# %% [markdown]
+# **Adds:** per-slice frame selection for only $D$ parameters (one score vector per head).
+# **Costs:** a linear scorer without hidden layer, and (in the paper's form) no std: output $D$.
+# `with_std=True` appends $\tilde\sigma$ (the statistics variant, $2D$).
+#
+# ## 6. MR-MHA: heads at different temperatures
+#
+# *Wang, Fang, Yao, Li, "Multi-Resolution Multi-Head Attention in Deep Speaker Embedding",
+# ICASSP 2020.* The heads attend to the *whole* frame and each has a temperature $\tau_j$:
+#
+# $$e_{j,t} = v_j^\top\tanh(Wh_t + b) + k_j,\qquad
+# \alpha_{j,t} = \operatorname{softmax}_t(e_{j,t}/\tau_j),\qquad
+# [\tilde\mu_1;\tilde\sigma_1;\dots;\tilde\mu_H;\tilde\sigma_H]\in\mathbb{R}^{2DH}.$$
+#
+# A small $\tau$ sharpens a head towards a few frames, a large one flattens it towards the mean: the
+# heads look at the utterance at different "resolutions". Which layers the heads share is not
+# stated in our sources; here $W, b$ are shared and $v_j, k_j, \tau_j$ are per head, with
+# $\tau_j = 1, 2, 4, 8$ fixed (our choices).
+
+# %%
+def mr_mha(h, W, b, V, k, temperatures):
+    out = []
+    for j, tau in enumerate(temperatures):
+        e = torch.stack([V[j] @ torch.tanh(W @ h[:, t] + b) + k[j] for t in range(h.shape[1])])
+        out += weighted_stats(h, softmax_t(e / tau))
+    return torch.cat(out)
+
+
+mr_pool = pooling.build("MR-MHA", D)
+with torch.no_grad():
+    assert check(per_utterance(mr_mha, **mr_pool.equation_parameters()), mr_pool(x, lengths), name="MR-MHA")
+cost("MR-MHA")
+
+_, alpha = mr_pool(x, lengths, return_weights=True)
+entropy = -(alpha * alpha.clamp_min(1e-30).log()).sum(-1)[0] / np.log(FRAMES)
+print("entropy / log T of each head, τ = 1, 2, 4, 8:", np.round(entropy.detach().numpy(), 4))
+
+# %% [markdown]
+# **Adds:** diverse heads by construction (the temperature) for a handful of extra parameters.
+# **Costs:** an embedding $2H$ times $D$ (12,288 at $H = 4$): the largest of this notebook, and the
+# heaviest next layer.
+#
+# ## 7. MQMHASTP: multiple queries × multiple heads
+#
+# *Zhao, Ma, Ding, Zheng, Liu, Xu, "Multi-Query Multi-Head Attention Pooling and Inter-TopK Penalty
+# for Speaker Verification", ICASSP 2022 (arXiv:2110.05042).* Split the channels into $H$ heads as in
+# MHA, and repeat the whole attention for $Q$ queries, each with its own parameters. Each
+# (query, head) scorer has one layer, $a_{q,j,t} = W_{q,j}h_{j,t} + b_{q,j}$, or two,
+#
+# $$a_{q,j,t} = W^{(2)}_{q,j}\tanh\!\big(W^{(1)}_{q,j} h_{j,t} + b^{(1)}_{q,j}\big) + b^{(2)}_{q,j}
+# \in \mathbb{R}^{d_s},\qquad W^{(1)}_{q,j}\in\mathbb{R}^{d_k\times d_h},$$
+#
+# softmax over $t$, and the attentive mean and std of each head:
+# $[\tilde\mu_{1,1};\tilde\sigma_{1,1};\tilde\mu_{1,2};\dots] \in \mathbb{R}^{2QD}$. With $d_s = 1$ each
+# head has one weight per frame (like ASP); with $d_s = d_h$ one per channel (like ASTP). The output
+# size $2 \cdot Q \cdot H \cdot d_h = 2QD$ does not depend on $H$.
+
+# %%
+def mqmhastp(h, W1, b1, W2=None, b2=None):
+    Q, H, _, d_h = W1.shape
+    out = []
+    for q in range(Q):
+        for j in range(H):
+            h_j = h[j * d_h:(j + 1) * d_h]
+            a = torch.einsum("kd,dt->kt", W1[q, j], h_j) + b1[q, j][:, None]
+            if W2 is not None:
+                a = torch.einsum("sk,kt->st", W2[q, j], torch.tanh(a)) + b2[q, j][:, None]
+            alpha = softmax_t(a)  # (d_s, T): broadcasts over the d_h channels when d_s = 1
+            out += weighted_stats(h_j, alpha)
+    return torch.cat(out)
+
+
+for options in [dict(queries=2, heads=4), dict(queries=2, heads=4, layers=1), dict(queries=3, heads=2, d_s=D // 2)]:
+    mq_pool = pooling.build("MQMHASTP", D, **options)
+    with torch.no_grad():
+        assert check(per_utterance(mqmhastp, **mq_pool.equation_parameters()), mq_pool(x, lengths),
+              name=f"MQMHASTP {options}")
+cost("MQMHASTP")
+
+# %% [markdown]
+# With $Q = H = 1$, two layers, $d_s = d_h = D$ and $d_k = 128$, MQMHASTP *is* ASTP without global
+# context: copy ASTP's two convolutions into it and compare.
+
+# %%
+astp_plain = pooling.build("ASTP", D, global_context=False, bottleneck=128)
+mq_one = pooling.build("MQMHASTP", D, queries=1, heads=1, layers=2, d_s=D, d_k=128)
+mq_one.linear1.load_state_dict(astp_plain.linear1.state_dict())
+mq_one.linear2.load_state_dict(astp_plain.linear2.state_dict())
+assert check(mq_one(x, lengths), astp_plain(x, lengths), name="MQMHASTP(Q=H=1, d_s=D) vs ASTP without context")
+
+# %% [markdown]
+# **Adds:** both kinds of diversity — heads over channel slices, queries over the whole —
+# with small per-head scorers ($d_h \to d_k = 64 \to d_s$). **Costs:** a $2Q$-times-$D$ embedding
+# and $Q$ copies of the frames during pooling.
+#
+# ## 8. What each method adds and costs, at $D = 1536$
+#
+# Output sizes and parameter counts from the modules above (default options; time and memory
+# are measured by `python benchmarks/pooling.py`, as ratios to TSTP in the same run).
+
+# %%
+print(f"{'method':<17} {'output size':>12} {'parameters':>12}  weights of the next linear layer (→ 192)")
+for name, (size, params) in summary.items():
+    print(f"{name:<17} {size:>12,} {params:>12,}  {size * 192:>12,}")
+
+fig, ax = plt.subplots(figsize=(7, 3.6))
+names = list(summary)
+ax.scatter([summary[n][1] + 1 for n in names], [summary[n][0] for n in names])
+for n in names:
+    ax.annotate(n, (summary[n][1] + 1, summary[n][0]), textcoords="offset points", xytext=(4, 4), fontsize=8)
+ax.set_xscale("log")
+ax.set_xlabel("pooling parameters + 1 (log scale)")
+ax.set_ylabel("embedding size before the linear layer")
+ax.set_title(f"Poolings at D = {ECAPA_D}: size of the output against learned parameters")
+ax.grid(alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 9. Where does trained attention look?
+#
+# The explorer below uses small ECAPA-TDNNs trained briefly on SynthVox, one per pooling
+# (`course.train.cached_fit(course.train.small_config(pooling=NAME))`: cached by configuration and
+# code, retrained in seconds to minutes when absent). Choose an utterance, a pooling and a
+# head / query / channel: the waveform, the fbank and the weights share one time axis, and the
+# bottom panel shows every row of weights scaled by $T$ (1 = uniform, i.e. statistics pooling).
+# Poolings not trained up front are trained when first chosen.
+
+# %%
+from course import train
+from course.viz.attention import attention_entropy, plot_entropy_bars
+from course.widgets.attention import attention_explorer, default_utterances
+
+models = {name: train.cached_fit(train.small_config(pooling=name)).model.eval() for name in EXPLORE}
+utterances = default_utterances()
+
+
+def loader(name):
+    return models[name] if name in models else train.cached_fit(train.small_config(pooling=name)).model
+
+
+explorer = attention_explorer(models=loader, utterances=utterances, pooling_name=EXPLORE[0])
+explorer
+
+# %% [markdown]
+# How far from uniform is each trained attention? The entropy of a row of weights divided by
+# $\log T$ is 1 for uniform weights and 0 for a single frame; below, averaged over rows and test
+# utterances. In default mode the models have trained long enough to attend visibly, and the
+# notebook asserts it.
+
+# %%
+entropies = {}
+for name in EXPLORE:
+    rows = [explorer.compute(i, name)["weights"] for i in range(len(utterances))]
+    entropies[name] = float(np.mean([attention_entropy(w).mean() for w in rows]))
+    print(f"{name}: mean entropy / log T = {entropies[name]:.3f}")
+plot_entropy_bars(entropies)
+plt.show()
+if not is_smoke():
+    for name, value in entropies.items():
+        assert value < MAX_ENTROPY, f"{name}: attention is almost uniform (entropy/log T = {value:.3f})"
+
+# %% [markdown]
+# ## Exercises
+#
+# **Exercise 1.** Implement TSTP for a padded batch: `tstp_with_lengths(x, lengths)` takes frames
+# `(B, C, T)` and the valid lengths `(B,)` and returns `(B, 2C)`, the mean and the biased standard
+# deviation $\sqrt{\max(\mathrm{var}, 10^{-5})}$ over the valid frames only. The check compares values
+# *and* gradients with the library on batches with garbage in the padding.
+
+# %%
+def tstp_with_lengths(x, lengths):
+    # your code here: a (B, 1, T) mask of valid frames, then masked sums divided by the lengths
+    return None
+
+
+check_tstp_with_lengths(tstp_with_lengths)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def tstp_with_lengths(x, lengths):
+    mask = (torch.arange(x.shape[-1])[None, None, :] < lengths[:, None, None]).to(x.dtype)
+    count = mask.sum(-1)
+    mean = (x * mask).sum(-1) / count
+    var = ((x - mean[..., None]) ** 2 * mask).sum(-1) / count
+    return torch.cat([mean, var.clamp(min=1e-5).sqrt()], dim=1)
+
+
+assert check_tstp_with_lengths(tstp_with_lengths)
+
+# %% [markdown]
+# **Exercise 2.** Derive MQMHASTP's output size from $D$, $Q$ and $H$ and write it as
+# `mqmhastp_output_size(in_dim, queries, heads)`.
+
+# %%
+def mqmhastp_output_size(in_dim, queries, heads):
+    # your code here
+    raise NotImplementedError
+
+
+check_mqmhastp_output_size(mqmhastp_output_size)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def mqmhastp_output_size(in_dim, queries, heads):
+    d_h = in_dim // heads
+    return queries * heads * 2 * d_h  # a mean and a std of d_h values per (query, head) = 2·Q·D
+
+
+assert check_mqmhastp_output_size(mqmhastp_output_size)
+
+# %% [markdown]
+# **Exercise 3.** Count MQMHASTP's parameters: `mqmhastp_parameters(in_dim, queries, heads, layers,
+# d_s, d_k)`. Each (query, head) pair has its own scorer with weights *and* biases.
+
+# %%
+def mqmhastp_parameters(in_dim, queries, heads, layers, d_s, d_k):
+    # your code here
+    return 0
+
+
+check_mqmhastp_parameters(mqmhastp_parameters)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def mqmhastp_parameters(in_dim, queries, heads, layers, d_s, d_k):
+    d_h = in_dim // heads
+    per_head = d_h * d_s + d_s if layers == 1 else (d_h * d_k + d_k) + (d_k * d_s + d_s)
+    return queries * heads * per_head
+
+
+assert check_mqmhastp_parameters(mqmhastp_parameters)
