@@ -55,3 +55,21 @@ def test_any_registered_pooling_works():
 def test_wrong_feature_size_gets_a_clear_error():
     with pytest.raises(ValueError, match="x: expected"):
         XVector(in_dim=24)(torch.randn(2, 80, 10))
+
+
+def test_measured_receptive_field_is_the_counted_one():
+    from course.models.receptive_field import measured_receptive_field, receptive_field
+
+    layers = ((16, 5, 1), (16, 3, 2), (16, 3, 3), (16, 1, 1), (32, 1, 1))
+    model = XVector(in_dim=8, frame_layers=layers).eval()
+    counted = receptive_field((k, d) for _, k, d in layers)
+    assert counted == 15
+    assert measured_receptive_field(model.frame_features, 8, frames=41) == counted
+
+
+def test_build_by_name():
+    from course.models import build
+
+    assert isinstance(build("xvector", in_dim=24, frame_layers=((8, 1, 1),), embed_dim=4), XVector)
+    with pytest.raises(ValueError, match="unknown name"):
+        build("resnet")
