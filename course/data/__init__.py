@@ -1,0 +1,23 @@
+"""Data: the SynthVox generator, the VoxCeleb reader, corpora, datasets.
+
+``default_corpus()`` returns the root of the SynthVox corpus the notebooks use
+(smoke-sized under ``COURSE_SMOKE=1``), generating it on first use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def default_corpus(progress: bool = True) -> Path:
+    """Root of the default SynthVox corpus (``<data_root>/synthvox`` or ``synthvox-smoke``), cached."""
+    from course.data import synthvox
+    from course.env import is_smoke
+    from course.paths import data_root
+
+    smoke = is_smoke()
+    root = data_root() / ("synthvox-smoke" if smoke else "synthvox")
+    return synthvox.generate(root, synthvox.SMOKE if smoke else synthvox.DEFAULT, progress=progress, force=True)
+
+
+__all__ = ["default_corpus"]

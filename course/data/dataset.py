@@ -1,0 +1,81 @@
+"""Training data: random fixed-length fbank chunks of a corpus's training utterances.
+
+``SpeakerChunks`` yields ``(features (80, chunk_frames) float32, speaker index)``.
+Features are computed once per utterance and kept in memory (SynthVox is small);
+each access crops a random window (seeded), and utterances shorter than the
+chunk are repeated (``course.audio.fix_length``). ``collate`` pads a batch to its
+longest item and returns the lengths, so variable-length batches work too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+
+from course.audio import fix_length, read
+from course.data.corpus import check_audio, read_split
+from course.features import fbank
+
+
+class SpeakerChunks(Dataset):
+    """Fbank chunks and speaker labels of ``split`` ("train", "val", "test", "train+val") under ``root``.
+
+    ``chunk_frames=None`` returns whole utterances (for evaluation or variable-length batches).
+    Item ``i`` with the same ``seed`` and epoch (``set_epoch``) is always the same crop.
+    """
+
+    def __init__(self, root: str | Path, split: str = "train", chunk_frames: int | None = 200, seed: int = 0,
+                 cmn: bool = True, cache: bool = True):
+        if chunk_frames is not None and chunk_frames < 1:
+            raise ValueError(f"chunk_frames must be a positive number of frames or None, got {chunk_frames}")
+        self.root, self.split, self.chunk_frames = Path(root), split, chunk_frames
+        self.seed, self.epoch, self.cmn, self.cache = seed, 0, cmn, cache
+        items = read_split(root, split)
+        check_audio([p for _, p in items])
+        self.speakers = sorted({spk for spk, _ in items})
+        index = {spk: i for i, spk in enumerate(self.speakers)}
+        self.paths = [p for _, p in items]
+        self.labels = [index[spk] for spk, _ in items]
+        self._features: dict[int, torch.Tensor] = {}
+
+    @property
+    def num_speakers(self) -> int:
+        return len(self.speakers)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw new crops: item ``i`` of epoch ``e`` depends only on (seed, e, i)."""
+        self.epoch = epoch
+
+    def features(self, index: int) -> torch.Tensor:
+        """Whole-utterance fbank ``(80, T)`` of item ``index`` (cached in memory)."""
+        feats = self._features.get(index)
+        if feats is None:
+            wave, rate = read(self.paths[index], warn=False)
+            feats = fbank(wave, rate, cmn=self.cmn)
+            if self.cache:
+                self._features[index] = feats
+        return feats
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        feats = self.features(index)
+        if self.chunk_frames is not None:
+            generator = torch.Generator().manual_seed((self.seed * 1_000_003 + self.epoch) * 10_000_019 + index)
+            feats = fix_length(feats, self.chunk_frames, generator=generator)
+        return feats, self.labels[index]
+
+
+def collate(batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``[(feats (C, T_i), label), ...]`` → ``(feats (B, C, T_max) zero-padded, lengths (B,), labels (B,))``."""
+    if not batch:
+        raise ValueError("collate: empty batch")
+    lengths = torch.tensor([f.shape[-1] for f, _ in batch], dtype=torch.long)
+    feats = torch.zeros(len(batch), batch[0][0].shape[0], int(lengths.max()))
+    for i, (f, _) in enumerate(batch):
+        feats[i, :, : f.shape[-1]] = f
+    labels = torch.tensor([int(label) for _, label in batch], dtype=torch.long)
+    return feats, lengths, labels

@@ -1,0 +1,114 @@
+"""SynthVox sessions: each recording session has its own channel.
+
+A channel is a band limit (Butterworth high- and low-pass), a colouring
+(spectral tilt and two peaking filters), optional room reverberation (an
+exponentially decaying noise impulse response), additive noise (white, pink,
+brown or mains hum) at a session SNR, and a level. Utterances jitter the SNR
+and the level a little. This is what makes verification hard for a baseline
+that only looks at the average spectrum: the same speaker sounds different in
+two sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import signal
+
+SAMPLE_RATE = 16000
+NOISES = ("white", "pink", "brown", "hum")
+
+
+@dataclass(frozen=True)
+class Channel:
+    highpass_hz: float
+    lowpass_hz: float
+    tilt: float              # first-order pre-filter coefficient (x[n] + tilt * x[n-1])
+    peaks: tuple             # ((centre Hz, gain dB, Q), ...)
+    rt60_s: float            # 0 = no reverberation
+    noise: str
+    snr_db: float
+    level_dbfs: float        # RMS level of the speech
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def sample_channel(r: np.random.Generator, severity: float = 1.0) -> Channel:
+    """Draw a session channel; ``severity`` scales how far it strays from a clean one."""
+    s = severity
+    return Channel(
+        highpass_hz=float(r.uniform(40, 40 + 360 * s)), lowpass_hz=float(r.uniform(7800 - 4800 * s, 7800)),
+        tilt=float(r.uniform(-0.7 * s, 0.7 * s)),
+        peaks=tuple((float(r.uniform(250, 5000)), float(r.uniform(-9 * s, 9 * s)), float(r.uniform(0.7, 2.5)))
+                    for _ in range(2)),
+        rt60_s=float(r.uniform(0.1, 0.1 + 0.5 * s)) if r.random() < 0.5 else 0.0,
+        noise=NOISES[int(r.integers(len(NOISES)))], snr_db=float(r.uniform(30 - 25 * s, 35)),
+        level_dbfs=float(r.uniform(-36, -18)))
+
+
+def apply_channel(speech: np.ndarray, channel: Channel, r: np.random.Generator, snr_jitter_db: float = 2.0,
+                  level_jitter_db: float = 1.5, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Speech (float64, clean) through ``channel`` → float64 in [-1, 1]; ``r`` draws the utterance's noise."""
+    x = speech.astype(np.float64)
+    x = signal.lfilter([1.0, channel.tilt], [1.0], x)
+    for centre, gain_db, q in channel.peaks:
+        b, a = _peaking(centre, gain_db, q, sample_rate)
+        x = signal.lfilter(b, a, x)
+    if channel.rt60_s > 0:
+        x = signal.fftconvolve(x, _room(channel.rt60_s, r, sample_rate))[: len(x)]
+    x = signal.sosfilt(_bandpass(channel.highpass_hz, min(channel.lowpass_hz, 0.49 * sample_rate), sample_rate), x)
+    speech_power = np.mean(x**2) + 1e-12
+    snr = channel.snr_db + r.normal(0, snr_jitter_db)
+    noise = _noise(channel.noise, len(x), r, sample_rate)
+    x = x + noise * np.sqrt(speech_power / (np.mean(noise**2) + 1e-12) / 10 ** (snr / 10))
+    level = channel.level_dbfs + r.normal(0, level_jitter_db)
+    x = x * (10 ** (level / 20) / np.sqrt(speech_power))
+    return np.clip(x, -1.0, 32767 / 32768)
+
+
+@lru_cache(maxsize=256)
+def _bandpass(low: float, high: float, fs: int) -> np.ndarray:
+    return signal.butter(4, [low, high], btype="bandpass", fs=fs, output="sos")
+
+
+def _peaking(centre: float, gain_db: float, q: float, fs: int):
+    # RBJ audio-EQ-cookbook peaking filter.
+    a_gain = 10 ** (gain_db / 40)
+    w0 = 2 * np.pi * min(centre, 0.45 * fs) / fs
+    alpha = np.sin(w0) / (2 * q)
+    b = np.array([1 + alpha * a_gain, -2 * np.cos(w0), 1 - alpha * a_gain])
+    a = np.array([1 + alpha / a_gain, -2 * np.cos(w0), 1 - alpha / a_gain])
+    return b / a[0], a / a[0]
+
+
+def _room(rt60: float, r: np.random.Generator, fs: int) -> np.ndarray:
+    n = int(rt60 * fs)
+    t = np.arange(n) / fs
+    ir = r.normal(0, 1, n) * np.exp(-6.9 * t / rt60)  # 60 dB decay at rt60
+    ir[0] = 0.0
+    ir *= 0.5 / np.sqrt(np.sum(ir**2))  # reverberant energy a quarter of the direct path
+    ir[0] = 1.0
+    return ir
+
+
+# Paul Kellet's economy pink-noise filter (-3 dB/octave within 0.5 dB over the audio band).
+_PINK_B = (0.049922035, -0.095993537, 0.050612699, -0.004408786)
+_PINK_A = (1.0, -2.494956002, 2.017265875, -0.522189400)
+
+
+def _noise(kind: str, n: int, r: np.random.Generator, fs: int) -> np.ndarray:
+    white = r.standard_normal(n)
+    if kind == "white":
+        return white
+    if kind == "pink":
+        return signal.lfilter(_PINK_B, _PINK_A, white)
+    if kind == "brown":  # -6 dB/octave: a leaky integrator
+        return signal.lfilter([1.0], [1.0, -0.995], white)
+    f0 = 50 if r.random() < 0.5 else 60
+    phases = r.uniform(0, 2 * np.pi, 4)
+    t = np.arange(fs // 20) / fs  # 50 ms: a whole number of periods of 50 and 60 Hz
+    hum = sum(np.sin(2 * np.pi * f0 * k * t + p) / k for k, p in zip((1, 2, 3, 5), phases, strict=True))
+    return np.resize(hum, n) + 0.3 * white

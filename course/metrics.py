@@ -1,0 +1,89 @@
+"""Verification metrics: EER, minDCF and the DET curve.
+
+Follows the NIST SRE definitions. Sort the trials by score; putting the
+threshold just above the k lowest scores gives a miss rate P_miss (targets
+rejected / targets) and a false-alarm rate P_fa (non-targets accepted /
+non-targets). Ties are kept together: a threshold never splits trials with equal
+scores. The EER is where P_miss = P_fa, linearly interpolated between the two
+operating points that straddle the crossing. The detection cost is
+
+    C_det = C_miss · P_miss · P_target + C_fa · P_fa · (1 − P_target),
+
+and minDCF is its minimum over thresholds, divided by the cost of the best
+trivial system, min(C_miss · P_target, C_fa · (1 − P_target)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _as_arrays(scores, labels) -> tuple[np.ndarray, np.ndarray]:
+    s = np.asarray(scores.detach().cpu() if hasattr(scores, "detach") else scores, dtype=np.float64).ravel()
+    y = np.asarray(labels.detach().cpu() if hasattr(labels, "detach") else labels).ravel()
+    if s.shape != y.shape:
+        raise ValueError(f"scores and labels differ in length: {s.size} vs {y.size}")
+    if s.size == 0:
+        raise ValueError("scores: no trials (empty input)")
+    if not np.all(np.isfinite(s)):
+        raise ValueError(f"scores: {int((~np.isfinite(s)).sum())} value(s) are NaN or infinite")
+    if not np.all(np.isin(y, (0, 1))):
+        raise ValueError("labels: expected 0 (non-target) or 1 (target) only")
+    y = y.astype(bool)
+    if y.all() or not y.any():
+        only = "targets" if y.all() else "non-targets"
+        raise ValueError(f"labels: need both target and non-target trials, got only {only}")
+    return s, y
+
+
+def det_curve(scores, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(P_miss, P_fa, thresholds) at every distinct threshold, from accept-all to reject-all.
+
+    Point k rejects the trials whose score is below ``thresholds[k]``.
+    """
+    s, y = _as_arrays(scores, labels)
+    order = np.argsort(s, kind="mergesort")
+    s, y = s[order], y[order]
+    n_tgt, n_non = y.sum(), (~y).sum()
+    misses = np.concatenate([[0], np.cumsum(y)])          # targets among the k lowest
+    rejected_non = np.concatenate([[0], np.cumsum(~y)])   # non-targets among the k lowest
+    # Keep only cuts between different scores (and the two ends), so ties stay together.
+    keep = np.concatenate([[True], s[1:] != s[:-1], [True]])
+    p_miss = misses[keep] / n_tgt
+    p_fa = (n_non - rejected_non[keep]) / n_non
+    thresholds = np.concatenate([s, [np.inf]])[keep]
+    return p_miss, p_fa, thresholds
+
+
+def eer(scores, labels, return_threshold: bool = False):
+    """Equal error rate (a fraction), interpolated linearly where P_miss crosses P_fa."""
+    p_miss, p_fa, thresholds = det_curve(scores, labels)
+    diff = p_miss - p_fa                      # rises from -1 to +1 with the threshold
+    k = int(np.argmax(diff >= 0))             # first point at or past the crossing
+    if diff[k] == 0 or k == 0:
+        value, thr = p_miss[k], thresholds[k]
+    else:
+        # Between points k-1 and k both rates move linearly in a parameter a ∈ [0, 1].
+        a = -diff[k - 1] / (diff[k] - diff[k - 1])
+        value = p_miss[k - 1] + a * (p_miss[k] - p_miss[k - 1])
+        thr = thresholds[k - 1] + a * (thresholds[k] - thresholds[k - 1]) if np.isfinite(thresholds[k]) \
+            else thresholds[k - 1]
+    return (float(value), float(thr)) if return_threshold else float(value)
+
+
+def min_dcf(scores, labels, p_target: float = 0.01, c_miss: float = 1.0, c_fa: float = 1.0,
+            return_threshold: bool = False):
+    """Normalised minimum detection cost (NIST SRE), at ``p_target`` (0.01 and 0.05 are usual)."""
+    if not 0 < p_target < 1:
+        raise ValueError(f"p_target must be in (0, 1), got {p_target}")
+    p_miss, p_fa, thresholds = det_curve(scores, labels)
+    cost = c_miss * p_miss * p_target + c_fa * p_fa * (1 - p_target)
+    k = int(np.argmin(cost))
+    value = cost[k] / min(c_miss * p_target, c_fa * (1 - p_target))
+    return (float(value), float(thresholds[k])) if return_threshold else float(value)
+
+
+def summary(scores, labels) -> dict:
+    """EER (%) and minDCF at P_target 0.01 and 0.05, the usual table row."""
+    return {"eer_%": 100 * eer(scores, labels), "min_dcf_0.01": min_dcf(scores, labels, 0.01),
+            "min_dcf_0.05": min_dcf(scores, labels, 0.05)}
