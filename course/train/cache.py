@@ -1,0 +1,82 @@
+"""``cached_fit``: train once, reuse everywhere. Several notebooks ask for the same
+small model; the first trains it, the others load it in a second.
+
+The key hashes the config, the corpus it resolves to (smoke or default) and the
+source of every module that shapes the result (models, pooling, heads, data,
+features, this trainer): editing any of them retrains. Files live under
+``course.paths.cache_dir("train")`` and are never committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from course.env import is_smoke
+from course.paths import cache_dir
+from course.train import builders
+from course.train.config import TrainConfig
+from course.train.loop import TrainResult, fit
+
+PACKAGE = Path(__file__).resolve().parent.parent
+CODE = ("train", "models", "pooling", "heads", "data", "features.py", "audio.py")
+
+
+def code_hash(parts=CODE) -> str:
+    """SHA-256 of the source files (path and text) of the listed parts of ``course``."""
+    digest = hashlib.sha256()
+    for part in parts:
+        target = PACKAGE / part
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target] if target.exists() else []
+        for file in files:
+            digest.update(str(file.relative_to(PACKAGE)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(config: TrainConfig) -> str:
+    corpus = config.corpus if config.corpus is not None else ("default-smoke" if is_smoke() else "default")
+    text = json.dumps({"config": config.to_json(), "corpus": corpus, "code": code_hash(),
+                       "torch": torch.__version__.split("+")[0]}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def cache_path(config: TrainConfig) -> Path:
+    return cache_dir("train") / f"{config.model}-{config.pooling}-{config.head}-{cache_key(config)}.pt"
+
+
+def cached_fit(config: TrainConfig, progress: bool = True) -> TrainResult:
+    """``fit(config)``, or the result of an earlier identical run loaded from the cache."""
+    path = cache_path(config)
+    if path.exists():
+        try:
+            return load_result(path, config)
+        except Exception as error:  # noqa: BLE001 - a torn or stale file is retrained, never fatal
+            print(f"cached model {path.name} unreadable ({type(error).__name__}); retraining")
+    result = fit(config, progress=progress)
+    save_result(path, result)
+    return result
+
+
+def save_result(path: Path, result: TrainResult) -> None:
+    payload = {"config": result.config.to_dict(), "model": result.model.state_dict(),
+               "head": result.head.state_dict(), "head_shape": tuple(result.head.weight.shape),
+               "losses": result.losses, "accuracies": result.accuracies, "seconds": result.seconds}
+    tmp = path.with_name(path.name + f".{time.time_ns()}.tmp")
+    torch.save(payload, tmp)
+    tmp.replace(path)  # atomic: concurrent notebooks never read a half-written file
+
+
+def load_result(path: Path, config: TrainConfig) -> TrainResult:
+    payload = torch.load(path, map_location="cpu", weights_only=False)
+    model = builders.build_model(config)
+    model.load_state_dict(payload["model"])
+    num_classes, embed_dim = payload["head_shape"]
+    head = builders.build_head(config, embed_dim, num_classes)
+    head.load_state_dict(payload["head"])
+    return TrainResult(model.eval(), head.eval(), payload["losses"], config, payload["accuracies"],
+                       payload["seconds"], from_cache=True)

@@ -1,0 +1,162 @@
+"""The minimal trainer, on a tiny in-memory stand-in for the corpus (no audio)."""
+
+import pytest
+import torch
+from torch.utils.data import Dataset
+
+from course import train
+from course.train import builders, cache, loop
+
+
+class ToyChunks(Dataset):
+    """Speakers = Gaussian means over 80 bins; utterances of varying length, fixed (no random crops)."""
+
+    def __init__(self, speakers=3, per_speaker=4, frames=30, seed=0):
+        g = torch.Generator().manual_seed(seed)
+        means = 2 * torch.randn(speakers, 80, 1, generator=g)
+        self.items = [(means[s] + torch.randn(80, frames - 4 * (i % 3), generator=g), s)
+                      for s in range(speakers) for i in range(per_speaker)]
+        self.num_speakers = speakers
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+
+def toy_collate(batch):
+    lengths = torch.tensor([f.shape[1] for f, _ in batch])
+    feats = torch.zeros(len(batch), 80, int(lengths.max()))
+    for i, (f, _) in enumerate(batch):
+        feats[i, :, : f.shape[1]] = f
+    return feats, lengths, torch.tensor([label for _, label in batch])
+
+
+def tiny_config(**overrides):
+    values = dict(model_kwargs={"channels": 16, "embed_dim": 16, "scale": 4, "se_bottleneck": 8},
+                  steps=6, batch_size=4, lr=3e-3, device="cpu", checkpoint_every=3)
+    values.update(overrides)
+    return train.TrainConfig(**values)
+
+
+@pytest.fixture
+def toy_corpus(monkeypatch, tmp_path):
+    """Route the builders to the stand-in data and the caches to a temporary folder."""
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    monkeypatch.setattr(builders, "build_dataset", lambda config: ToyChunks())
+    original = builders.batch_stream
+    monkeypatch.setattr(builders, "batch_stream",
+                        lambda dataset, config, collate_fn=None, start_step=0: original(dataset, config,
+                                                                                       collate_fn or toy_collate,
+                                                                                       start_step))
+    return tmp_path
+
+
+def test_fit_returns_the_model_the_head_and_one_loss_per_step(toy_corpus):
+    result = train.fit(tiny_config(), progress=False)
+    assert len(result.losses) == 6 and len(result.accuracies) == 6
+    assert result.head.weight.shape == (3, 16)
+    assert not result.model.training and not result.head.training
+    assert result.model(torch.randn(2, 80, 20)).shape == (2, 16)
+
+
+def test_fit_lowers_the_training_loss(toy_corpus):
+    losses = train.fit(tiny_config(steps=24, head="add_margin"), progress=False).losses
+    assert sum(losses[-4:]) < sum(losses[:4])
+
+
+def test_fit_is_reproducible_for_a_seed(toy_corpus):
+    a = train.fit(tiny_config(), progress=False)
+    b = train.fit(tiny_config(), progress=False)
+    assert a.losses == b.losses
+
+
+@pytest.mark.parametrize("head", ["softmax", "add_margin", "sphere"])
+def test_fit_trains_with_every_head(toy_corpus, head):
+    result = train.fit(tiny_config(head=head, steps=2), progress=False)
+    assert all(torch.isfinite(torch.tensor(result.losses)))
+
+
+def test_margin_schedule_sets_the_final_margin(toy_corpus):
+    config = tiny_config(margin_schedule={"initial": 0.0, "final": 0.3, "start": 0, "stop": 4, "kind": "linear"})
+    assert train.fit(config, progress=False).head.margin == pytest.approx(0.3)
+
+
+def test_epoch_batches_are_a_permutation_fixed_by_seed_and_epoch():
+    batches = builders.epoch_batches(10, 3, seed=1, epoch=2)
+    assert len(batches) == 3 and all(len(b) == 3 for b in batches)
+    assert len(set(sum(batches, []))) == 9
+    assert builders.epoch_batches(10, 3, seed=1, epoch=2) == batches
+    assert builders.epoch_batches(10, 3, seed=1, epoch=3) != batches
+
+
+@pytest.mark.parametrize("checkpoint_every", [3, 4])  # at and off an epoch boundary (3 batches an epoch)
+def test_resuming_from_a_checkpoint_continues_the_same_run(toy_corpus, monkeypatch, checkpoint_every):
+    config = tiny_config(checkpoint_every=checkpoint_every)
+    uninterrupted = train.fit(config, progress=False)
+    path = toy_corpus / "run.pt"
+    save = loop.save_checkpoint
+
+    def save_then_crash(*args):
+        save(*args)
+        raise KeyboardInterrupt  # the learner stops the run after the first checkpoint
+
+    monkeypatch.setattr(loop, "save_checkpoint", save_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        train.fit(config, progress=False, checkpoint=path)
+    monkeypatch.setattr(loop, "save_checkpoint", save)
+    resumed = train.fit(config, progress=False, checkpoint=path)
+    assert resumed.losses == pytest.approx(uninterrupted.losses, rel=1e-5)
+
+
+def test_a_checkpoint_of_another_config_is_refused(toy_corpus):
+    path = toy_corpus / "run.pt"
+    train.fit(tiny_config(steps=3), progress=False, checkpoint=path)
+    with pytest.raises(ValueError, match="another config"):
+        train.fit(tiny_config(steps=3, lr=1e-2), progress=False, checkpoint=path)
+
+
+def test_cached_fit_trains_once_and_then_loads_the_same_model(toy_corpus, monkeypatch):
+    calls = []
+    real_fit = cache.fit
+    monkeypatch.setattr(cache, "fit", lambda config, progress=True: calls.append(1) or real_fit(config, progress=False))
+    first = train.cached_fit(tiny_config(), progress=False)
+    second = train.cached_fit(tiny_config(), progress=False)
+    assert len(calls) == 1 and second.from_cache and not first.from_cache
+    assert second.losses == first.losses
+    x = torch.randn(2, 80, 25)
+    torch.testing.assert_close(second.model(x), first.model(x))
+    assert cache.cache_path(tiny_config()).parent == toy_corpus / "cache" / "train"
+
+
+def test_cache_key_changes_with_the_config_and_the_code(monkeypatch):
+    base = cache.cache_key(tiny_config())
+    assert cache.cache_key(tiny_config()) == base
+    assert cache.cache_key(tiny_config(lr=1e-2)) != base
+    monkeypatch.setattr(cache, "code_hash", lambda: "edited")
+    assert cache.cache_key(tiny_config()) != base
+
+
+def test_small_config_follows_smoke_mode(monkeypatch):
+    monkeypatch.setenv("COURSE_SMOKE", "1")
+    smoke = train.small_config(pooling="TSTP")
+    monkeypatch.setenv("COURSE_SMOKE", "0")
+    default = train.small_config(pooling="TSTP", lr=5e-3)
+    assert smoke.pooling == default.pooling == "TSTP"
+    assert smoke.steps < default.steps and smoke.model_kwargs["channels"] < default.model_kwargs["channels"]
+    assert default.lr == 5e-3
+
+
+def test_bad_configs_raise_clear_errors():
+    with pytest.raises(ValueError, match="steps"):
+        train.TrainConfig(steps=0)
+    with pytest.raises(ValueError, match="unknown name 'resnet'"):
+        builders.build_model(train.TrainConfig(model="resnet"))
+    with pytest.raises(ValueError, match="unknown field"):
+        train.TrainConfig.from_dict({"stepz": 3})
+
+
+def test_config_round_trips_through_a_dict():
+    config = tiny_config(pooling_kwargs={"bottleneck": 8})
+    assert train.TrainConfig.from_dict(config.to_dict()) == config
