@@ -39,6 +39,13 @@ def plot_parameter_bars(table: dict[str, dict[str, int]], title="Parameters per 
         counts = np.array([table[flavour][layer] for layer in layers]) / 1e6
         ax.bar(steps + (i - (len(flavours) - 1) / 2) * width, counts, width,
                label=f"{flavour} ({sum(table[flavour].values()):,} total)")
+    if len(flavours) == 2:  # say where the two differ
+        for step, layer in zip(steps, layers, strict=True):
+            diff = table[flavours[1]][layer] - table[flavours[0]][layer]
+            if diff:
+                top = max(table[f][layer] for f in flavours) / 1e6
+                ax.annotate(f"{diff:+,d}", (step, top), textcoords="offset points", xytext=(0, 4),
+                            ha="center", fontsize=9, color="C3")
     ax.set_xticks(steps, layers, rotation=20)
     ax.set_ylabel("parameters (millions)")
     ax.set_title(title)
