@@ -176,7 +176,8 @@ with torch.no_grad():
 #
 # $$e_{t} = W_2 \tanh(W_1 \tilde h_t + b_1) + b_2, \qquad \alpha_{t,c} = \frac{e^{e_{t,c}}}{\sum_\tau e^{e_{\tau,c}}},$$
 #
-# $$\tilde\mu_c = \sum_t \alpha_{t,c} h_{t,c}, \qquad \tilde\sigma_c = \sqrt{\sum_t \alpha_{t,c} (h_{t,c}-\tilde\mu_c)^2}.$$
+# $$\tilde\mu_c = \sum_t \alpha_{t,c} h_{t,c}, \qquad
+# \tilde\sigma_c = \sqrt{\sum_t \alpha_{t,c} (h_{t,c}-\tilde\mu_c)^2}.$$
 
 # %%
 pool = model.pooling
