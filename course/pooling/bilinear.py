@@ -13,8 +13,9 @@ A H is the bilinear (outer-product) pooling of the attention map with the
 frames, summed over time, as in cross-layer bilinear pooling. T1 reshapes to a
 vector; T2 is a signed square root followed by L2 normalisation (applied to μ
 and σ² separately). The second-order term is our reading of the seed, whose
-equation image is missing: the per-head attentive variance, computed in two
-passes (equal to A(H⊙H) − μ⊙μ, but never negative). The signed square root is
+equation image is missing: the per-head attentive variance Σ_l A_kl (H_l − μ_k)²,
+computed as A(H⊙H) − μ⊙μ after shifting H by its plain mean (the variance does
+not change; the cancellation does) and clamped at 0. The signed square root is
 ``numerics.signed_sqrt``: its slope stays finite at 0, e.g. a zero variance.
 """
 
@@ -54,8 +55,11 @@ class AttentiveBilinearPooling(Pooling):
             a = softmax(logits, mask, dim=-1)  # A: softmax over frames
             x = x.to(compute_dtype(x))
             mean = torch.einsum("bkt,bdt->bkd", a, x)  # A H
-            centred = x.unsqueeze(1) - mean.unsqueeze(-1)  # (B, K, D, T)
-            var = torch.einsum("bkt,bkdt->bkd", a, centred.pow(2))
+            # A (H⊙H) − μ⊙μ: one pass, no (B, K, D, T) tensor; shifting by the frames' plain
+            # mean first keeps the subtraction well conditioned, the clamp keeps it ≥ 0
+            shift = x.mean(-1, keepdim=True) if mask is None else (x.sum(-1, keepdim=True) / mask.sum(-1, keepdim=True))
+            centred = x - shift
+            var = (torch.einsum("bkt,bdt->bkd", a, centred.pow(2)) - (mean - shift.transpose(1, 2)).pow(2)).clamp(min=0)
             first = power_normalise(mean.flatten(1), self.eps)
             second = power_normalise(var.flatten(1), self.eps)
             return torch.cat([first, second], dim=1), a
