@@ -47,7 +47,8 @@ def stsp_views(frames: torch.Tensor, channel: int, window_length: int, hop: int,
         "dc_mean": s0, "dc_std": float(np.sqrt(max(p0 - s0**2, 0.0))),
         "parseval_std": float(var.clamp(min=0).sqrt()),
         "tstp_mean": tstp_mean, "tstp_std": tstp_std,
-        "dc_is_statistics": window == "rectangular" and hop == window_length and frames_t % window_length == 0,
+        "dc_is_statistics": (window == "rectangular" or window_length == 1) and hop == window_length
+        and frames_t % window_length == 0,  # a one-frame window is rectangular whatever its shape
     }
 
 
