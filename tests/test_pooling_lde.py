@@ -92,3 +92,16 @@ def test_finite_under_autocast(dtype):
 def test_unknown_normalisation_is_named():
     with pytest.raises(ValueError, match="normalise must be 'weights' or 'frames'"):
         build("LDE", D, normalise="T")
+
+
+def test_gradcheck_in_float64_for_the_centres_and_smoothing_factors():
+    pool = build("LDE", 3, num_centres=2).double()
+    x = torch.randn(2, 3, 5, dtype=torch.float64)
+    lengths = torch.tensor([5, 2])
+    centres = pool.centres.detach().clone().requires_grad_(True)
+    smoothing = torch.full((2,), 0.7, dtype=torch.float64, requires_grad=True)
+
+    def embed(mu, s):
+        return torch.func.functional_call(pool, {"centres": mu, "smoothing": s}, (x, lengths))
+
+    assert torch.autograd.gradcheck(embed, (centres, smoothing), eps=1e-6, atol=1e-5)
