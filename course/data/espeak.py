@@ -3,18 +3,17 @@
 One engine per process (espeak-ng keeps global state). Speakers are voice
 *variant* files (pitch, formants, voice quality) written into a private copy of
 the bundled data folder, whose other entries are symlinks (copies where symlinks
-are not allowed). Two facts measured with espeak-ng 1.52 make the output
-reproducible: the default wave generator carries state (flutter phase, echo
-buffer) from one utterance to the next, while the Klatt generator with
-``flutter 0`` does not; and noise sources follow ``espeak_ng_SetRandSeed``. So
-every variant uses Klatt with no flutter, and the seed is set before each
-utterance: the same request gives the same samples whatever ran before.
+are not allowed). Measured with espeak-ng 1.52: the wave generator carries
+state from one utterance to the next through its flutter phase and echo buffer,
+so an utterance depended on what was spoken before it. With ``flutter 0`` and
+no echo in every variant, and the random seed set before each utterance
+(``espeak_ng_SetRandSeed``), the same request gives the same samples whatever
+ran before (tests/test_synthvox.py checks it across processes).
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 import shutil
 import tempfile
@@ -68,23 +67,27 @@ class Espeak:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(num_samples,)).copy())
         return 0
 
-    def add_variant(self, text: str) -> str:
-        """Install a voice variant file (its ``name`` line is replaced); return its name."""
-        body = "\n".join(line for line in text.splitlines() if not line.startswith("name "))
-        name = "sv_" + hashlib.sha1(body.encode()).hexdigest()[:12]
-        path = self.data_dir / "voices" / "!v" / name
-        if not path.exists():
-            tmp = path.with_name(f"{name}.{os.getpid()}.tmp")
-            tmp.write_text(f"name {name}\n{body}\n", encoding="utf-8")
-            os.replace(tmp, path)
-        return name
+    def synth(self, text: str, accent: str = "en", variant: str | None = None, rate: int = 175, pitch: int = 50,
+              pitch_range: int = 50, seed: int = 0) -> np.ndarray:
+        """Samples (int16) of ``text`` in ``accent`` (e.g. ``"en-us"``) with an optional variant file's text.
 
-    def synth(self, text: str, voice: str = "en", rate: int = 175, pitch: int = 50, pitch_range: int = 50,
-              seed: int = 0) -> np.ndarray:
-        """Samples (int16) of ``text`` spoken by ``voice`` (e.g. ``"en-us+sv_…"``)."""
+        The variant file lives only while it is loaded: espeak-ng lists at most 349
+        voice files, so a folder that collected every speaker would overflow.
+        """
         with self._synth_lock:
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise ValueError(f"espeak-ng does not know the voice {voice!r}")
+            voice, path = accent, None
+            if variant is not None:
+                name = f"sv{os.getpid()}"
+                path = self.data_dir / "voices" / "!v" / name
+                body = "\n".join(line for line in variant.splitlines() if not line.startswith("name "))
+                path.write_text(f"name {name}\n{body}\n", encoding="utf-8")
+                voice = f"{accent}+{name}"
+            try:
+                if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                    raise ValueError(f"espeak-ng does not know the voice {accent!r}")
+            finally:
+                if path is not None:
+                    path.unlink(missing_ok=True)
             for parameter, value in ((_RATE, rate), (_PITCH, pitch), (_RANGE, pitch_range)):
                 self.lib.espeak_SetParameter(parameter, int(value), 0)
             self.lib.espeak_ng_SetRandSeed(int(seed) & 0x7FFFFFFF)
@@ -112,6 +115,8 @@ def _private_data_dir(source: Path) -> Path:
             continue
         try:
             os.symlink(entry, link, target_is_directory=entry.is_dir())
+        except FileExistsError:  # another process made it meanwhile
+            continue
         except OSError:  # no symlinks (Windows without developer mode): copy instead
             (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, link)
     return target

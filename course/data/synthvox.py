@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from itertools import combinations
 from pathlib import Path
@@ -28,7 +29,9 @@ import numpy as np
 from course.data.synthvox_channel import SAMPLE_RATE, apply_channel, sample_channel
 from course.data.synthvox_voices import _SESSION, _UTTERANCE, rng, sample_voice, sentence
 
-FORMAT_VERSION = 1
+# Bump whenever a change to synthvox*.py or espeak.py changes the bytes generated:
+# cached corpora with an older version are then regenerated.
+FORMAT_VERSION = 2
 SPLIT_FILE, TRIAL_FILE, METADATA_FILE, COMPLETE_FILE = "iden_split.txt", "veri_test2.txt", "metadata.json", "COMPLETE"
 
 
@@ -42,8 +45,8 @@ class SynthVoxConfig:
     utterances: int = 18          # per speaker, spread over its sessions
     trials: int = 5000            # balanced: half target, half non-target
     seed: int = 0
-    voice_spread: float = 1.0     # how different speakers' voices are
-    channel_severity: float = 1.0  # how far session channels stray from clean
+    voice_spread: float = 1.5     # how different speakers' voices are (scales every voice parameter's spread)
+    channel_severity: float = 0.5  # how far session channels stray from clean (0 = clean, 1 = harsh)
     rate_jitter: float = 0.06     # per-utterance speaking-rate jitter (fraction)
     pitch_jitter: float = 6.0     # per-utterance pitch jitter (espeak pitch units, 0-100)
 
@@ -57,15 +60,9 @@ class SynthVoxConfig:
             raise ValueError(f"trials={self.trials} must be >= 2")
 
     def key(self) -> str:
-        """Names the corpus: the configuration and the generator's source code."""
-        blob = json.dumps({"version": FORMAT_VERSION, "code": _code_hash(), **asdict(self)}, sort_keys=True)
+        """Names the corpus: the configuration and the generator's version."""
+        blob = json.dumps({"version": FORMAT_VERSION, **asdict(self)}, sort_keys=True)
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
-
-
-def _code_hash() -> str:
-    here = Path(__file__).parent
-    sources = sorted(here.glob("synthvox*.py")) + [here / "espeak.py"]
-    return hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
 
 
 SMOKE = SynthVoxConfig(speakers=20, test_speakers=6, sessions=3, utterances=8, trials=300)
@@ -97,15 +94,14 @@ def synthesize(config: SynthVoxConfig, speaker: int, session: int, utterance: in
 
     engine = Espeak.get()
     voice = sample_voice(config.seed, speaker, config.voice_spread)
-    name = engine.add_variant(voice.variant_text())
     r = rng(config.seed, _UTTERANCE, speaker, session, utterance)
     text = sentence(r)
     rate = int(round(voice.rate * (1 + r.uniform(-config.rate_jitter, config.rate_jitter))))
     pitch = int(np.clip(round(50 + r.normal(0, config.pitch_jitter)), 0, 100))
-    raw = engine.synth(text, f"{voice.accent}+{name}", rate=rate, pitch=pitch, pitch_range=voice.intonation,
+    raw = engine.synth(text, voice.accent, voice.variant_text(), rate=rate, pitch=pitch, pitch_range=voice.intonation,
                        seed=int(r.integers(2**31)))
     speech = resample(raw.astype(np.float64) / 32768.0, engine.sample_rate, SAMPLE_RATE)
-    lead, tail = (int(r.uniform(0.05, 0.4) * SAMPLE_RATE) for _ in range(2))
+    lead, tail = (int(r.uniform(0.05, 0.25) * SAMPLE_RATE) for _ in range(2))
     speech = np.concatenate([np.zeros(lead), speech, np.zeros(tail)])
     channel = sample_channel(rng(config.seed, _SESSION, speaker, session), config.channel_severity)
     out = apply_channel(speech, channel, r)
@@ -139,28 +135,96 @@ def split_of(config: SynthVoxConfig, speaker: int) -> str:
     return "test" if speaker >= config.speakers - config.test_speakers else "train"
 
 
-def generate(root: str | Path, config: SynthVoxConfig = DEFAULT, progress: bool = True, force: bool = False) -> Path:
-    """Write the corpus under ``root`` (reused when already complete with the same config)."""
+def generate(root: str | Path, config: SynthVoxConfig = DEFAULT, progress: bool = True, force: bool = False,
+             workers: int | None = None) -> Path:
+    """Write the corpus under ``root``; reused when already complete with the same configuration.
+
+    ``force=True`` replaces a corpus made with another configuration. ``workers``
+    processes share the work (default: up to 2, the CPU count); the bytes do not
+    depend on it.
+    """
+    root = Path(root)
+    if is_complete(root, config):
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    with _lock(root):  # another process may be generating the same corpus: wait for it
+        if is_complete(root, config):
+            return root
+        _check_target(root, config, force)
+        _generate(root, config, progress, workers)
+    return root
+
+
+@contextmanager
+def _lock(root: Path):
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks, concurrent generation is the user's call
+        yield
+        return
+    with open(root / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _generate(root: Path, config: SynthVoxConfig, progress: bool, workers: int | None) -> None:
     from tqdm.auto import tqdm
 
-    from course.audio import write
+    # An existing file is whole (files are written atomically), so an interrupted run resumes.
+    jobs = [(root, config, spk, sess, utt) for spk in range(config.speakers) for sess, utt in utterances_of(config, spk)
+            if not (root / "wav" / relative_path(config, spk, sess, utt)).exists()]
+    workers = min(workers or min(2, os.cpu_count() or 1), max(1, len(jobs) // 50))
+    bar = tqdm(total=len(jobs), desc="SynthVox", unit="utt", disable=not progress, mininterval=0.5)
+    if workers > 1:
+        import multiprocessing
 
-    root = Path(root)
-    if is_complete(root, config) and not force:
-        return root
-    _check_target(root, config, force)
-    root.mkdir(parents=True, exist_ok=True)
-    jobs = [(spk, sess, utt) for spk in range(config.speakers) for sess, utt in utterances_of(config, spk)]
-    for spk, sess, utt in tqdm(jobs, desc="SynthVox", unit="utt", disable=not progress, mininterval=0.5):
-        path = root / "wav" / relative_path(config, spk, sess, utt)
-        if path.exists() and not force:
-            continue  # resumed run: files are written atomically, so an existing one is whole
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.wav")
-        write(tmp, synthesize(config, spk, sess, utt), SAMPLE_RATE)
-        os.replace(tmp, path)
+        from course.data.espeak import Espeak
+
+        Espeak.get()  # set up the private data folder once, before the workers start
+
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with context.Pool(workers) as pool:
+            for _ in pool.imap_unordered(_write_one, jobs, chunksize=8):
+                bar.update()
+    else:
+        for job in jobs:
+            _write_one(job)
+            bar.update()
+    bar.close()
     _write_lists(root, config)
     (root / COMPLETE_FILE).write_text(config.key() + "\n", encoding="utf-8")
-    return root
+
+
+def _write_one(job) -> None:
+    from course.audio import write
+
+    root, config, spk, sess, utt = job
+    path = root / "wav" / relative_path(config, spk, sess, utt)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.wav")
+    write(tmp, synthesize(config, spk, sess, utt), SAMPLE_RATE)
+    os.replace(tmp, path)
+
+
+def regenerate(root: str | Path, relative: str) -> np.ndarray:
+    """The samples of one file of the corpus at ``root`` (``speaker/session/NNNNN.wav``), made again alone."""
+    config = load_config(root)
+    for spk in range(config.speakers):
+        for sess, utt in utterances_of(config, spk):
+            if relative_path(config, spk, sess, utt) == relative:
+                return synthesize(config, spk, sess, utt)
+    raise ValueError(f"{relative!r} is not a file of the SynthVox corpus at {root}")
+
+
+def load_config(root: str | Path) -> SynthVoxConfig:
+    """The configuration a corpus was generated with (from its metadata.json)."""
+    meta = Path(root) / METADATA_FILE
+    if not meta.is_file():
+        raise FileNotFoundError(f"{meta} not found: {root} is not a SynthVox corpus")
+    return SynthVoxConfig(**json.loads(meta.read_text(encoding="utf-8"))["config"])
 
 
 def is_complete(root: str | Path, config: SynthVoxConfig) -> bool:
@@ -171,7 +235,7 @@ def is_complete(root: str | Path, config: SynthVoxConfig) -> bool:
 def _check_target(root: Path, config: SynthVoxConfig, force: bool) -> None:
     meta = root / METADATA_FILE
     if not meta.is_file():
-        if root.exists() and any(p for p in root.iterdir() if p.name != "wav"):
+        if root.exists() and any(p for p in root.iterdir() if p.name != "wav" and not p.name.startswith(".")):
             raise ValueError(f"--out {root}: the folder exists and is not a SynthVox corpus; choose another")
         return
     old = json.loads(meta.read_text(encoding="utf-8")).get("key")

@@ -37,16 +37,16 @@ class Channel:
 
 
 def sample_channel(r: np.random.Generator, severity: float = 1.0) -> Channel:
-    """Draw a session channel; ``severity`` scales how far it strays from a clean one."""
+    """Draw a session channel; ``severity`` scales how far it strays from a clean one (0 = clean-ish)."""
     s = severity
     return Channel(
-        highpass_hz=float(r.uniform(40, 40 + 360 * s)), lowpass_hz=float(r.uniform(7800 - 4800 * s, 7800)),
-        tilt=float(r.uniform(-0.7 * s, 0.7 * s)),
-        peaks=tuple((float(r.uniform(250, 5000)), float(r.uniform(-9 * s, 9 * s)), float(r.uniform(0.7, 2.5)))
+        highpass_hz=float(r.uniform(40, 40 + 160 * s)), lowpass_hz=float(r.uniform(7800 - 3800 * s, 7800)),
+        tilt=float(r.uniform(-0.4 * s, 0.4 * s)),
+        peaks=tuple((float(r.uniform(250, 5000)), float(r.uniform(-5 * s, 5 * s)), float(r.uniform(0.7, 2.5)))
                     for _ in range(2)),
-        rt60_s=float(r.uniform(0.1, 0.1 + 0.5 * s)) if r.random() < 0.5 else 0.0,
-        noise=NOISES[int(r.integers(len(NOISES)))], snr_db=float(r.uniform(30 - 25 * s, 35)),
-        level_dbfs=float(r.uniform(-36, -18)))
+        rt60_s=float(r.uniform(0.1, 0.1 + 0.3 * s)) if r.random() < 0.3 * s else 0.0,
+        noise=NOISES[int(r.choice(len(NOISES), p=(0.5, 0.35, 0.1, 0.05)))], snr_db=float(r.uniform(40 - 25 * s, 40)),
+        level_dbfs=float(r.uniform(-26 - 5 * s, -26 + 5 * s)))
 
 
 def apply_channel(speech: np.ndarray, channel: Channel, r: np.random.Generator, snr_jitter_db: float = 2.0,
