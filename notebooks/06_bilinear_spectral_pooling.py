@@ -52,6 +52,8 @@ from course.pooling.reference import bilinear as ref_bilinear
 from course.pooling.reference import cross_attention as ref_cross_attention
 from course.pooling.reference import spectral as ref_spectral
 from course.pooling.spectral import dc_statistics, make_window
+from course.train import cached_fit, small_config
+from course.viz.spectral import plot_power_shares
 from course.widgets.stsp import stsp_explorer
 
 torch.manual_seed(SEED)
@@ -207,6 +209,35 @@ for window, hop in [("rectangular", WINDOW // 2), ("hann", WINDOW)]:
 # %%
 explorer = stsp_explorer(utterances[0], channel=CHANNEL, window_length=WINDOW, hop=HOP, bins=BINS)
 explorer
+
+# %% [markdown]
+# STSP was proposed for the feature maps *inside* a network, not for fbank frames. Below, a small
+# ECAPA-TDNN trained briefly with STSP as its pooling (`course.train`, cached after the first run)
+# gives the frames its pooling receives; we compare how its averaged power spreads over the bins
+# with that of the fbank frames. The paper's argument is this low-pass character: if most of the
+# power sits in the lowest bins, keeping $K$ of them keeps most of the information.
+
+# %%
+trained = cached_fit(small_config(pooling="STSP"))
+with torch.no_grad():
+    feature_map = trained.model.eval().frame_features(utterances[0][None])[0]  # (C', T): what the pooling sees
+all_bins = WINDOW // 2 + 1
+
+
+def power_share(frames):
+    module = pooling.build("STSP", frames.shape[0], window_length=WINDOW, hop=HOP, bins=all_bins)
+    _, power = module.spectra(frames[None])
+    return (power[0] / power[0].sum(-1, keepdim=True)).mean(0)  # per-bin share, mean over channels
+
+
+shares = {f"fbank frames ({D} channels)": power_share(utterances[0]),
+          f"trained ECAPA feature map ({feature_map.shape[0]} channels, {len(trained.losses)} steps)":
+          power_share(feature_map)}
+for name, share in shares.items():
+    print(f"{name}: {share[:BINS].sum():.0%} of the averaged power in the lowest {BINS} of {all_bins} bins")
+fig = plot_power_shares(torch.arange(all_bins).numpy() * 100 / WINDOW, {k: v.numpy() for k, v in shares.items()},
+                        BINS, title=f"averaged spectrum of utterance 0 (Hann, W = {WINDOW}, h = {HOP})")
+plt.show()
 
 # %% [markdown]
 # ## 5. Order matters for STSP

@@ -65,3 +65,18 @@ def plot_stsp(views: dict, title: str = "") -> plt.Figure:
     if title:
         fig.suptitle(title)
     return fig
+
+
+def plot_power_shares(freqs: np.ndarray, shares: dict, kept: int, title: str = "") -> plt.Figure:
+    """Each input's averaged power per bin as a share of its total (one line per input), kept bins shaded."""
+    fig, ax = plt.subplots(figsize=(9, 3.5), constrained_layout=True)
+    step = freqs[1] - freqs[0] if len(freqs) > 1 else 1.0
+    ax.axvspan(freqs[0] - step / 2, freqs[kept - 1] + step / 2, color="tab:red", alpha=0.1,
+               label=f"the {kept} kept bins")
+    for name, share in shares.items():
+        ax.plot(freqs, share, "o-", ms=4, label=name)
+    ax.set_yscale("log")
+    ax.set(xlabel="modulation frequency (Hz)", ylabel="share of the averaged power P[k]",
+           title=title or "averaged spectrum, mean over channels")
+    ax.legend(fontsize=8)
+    return fig
