@@ -157,6 +157,17 @@ def test_bad_configs_raise_clear_errors():
         train.TrainConfig.from_dict({"stepz": 3})
 
 
+def test_amp_is_ignored_off_cuda(toy_corpus):
+    result = train.fit(tiny_config(amp=True, steps=2), progress=False)
+    assert len(result.losses) == 2
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_asking_for_cuda_without_it_is_a_clear_error(toy_corpus):
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        train.fit(tiny_config(device="cuda"), progress=False)
+
+
 def test_config_round_trips_through_a_dict():
     config = tiny_config(pooling_kwargs={"bottleneck": 8})
     assert train.TrainConfig.from_dict(config.to_dict()) == config

@@ -42,7 +42,11 @@ class TrainResult:
 
 
 def resolve_device(config: TrainConfig) -> torch.device:
-    return default_device(config.device)
+    """``config.device``, or the best available one when None; a clear error when unavailable."""
+    device = default_device(config.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device: {config.device!r} was asked for but CUDA is not available here")
+    return device
 
 
 def fit(config: TrainConfig, progress: bool = True, checkpoint: str | Path | None = None,
