@@ -85,3 +85,16 @@ def test_ghosts_are_the_lowest_energy_centres(utterances):
     w = assignment_explorer(utterances, method="GhostVLAD", clusters=3)
     energy = w.last_plotted["centres"].mean(1)
     assert energy[3:].max() <= energy[:3].min()
+
+
+def test_power_share_plot_draws_one_line_per_input_with_its_values():
+    from course.viz.spectral import plot_power_shares
+
+    freqs = np.arange(5) * 12.5
+    shares = {"a": np.array([0.5, 0.2, 0.1, 0.1, 0.1]), "b": np.array([0.6, 0.1, 0.1, 0.1, 0.1])}
+    fig = plot_power_shares(freqs, shares, kept=2)
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    for line, share in zip(lines, shares.values()):
+        np.testing.assert_allclose(line.get_ydata(), share)
+        np.testing.assert_allclose(line.get_xdata(), freqs)
