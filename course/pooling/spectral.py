@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course.pooling.base import EPS, Pooling, frame_mask
+from course.pooling.base import Pooling, frame_mask
 from course.pooling.numerics import compute_dtype, full_precision, softmax
 from course.pooling.registry import register
 
@@ -113,13 +113,13 @@ def embedding(first: torch.Tensor, power: torch.Tensor) -> torch.Tensor:
 
 
 class _SpectralPooling(Pooling):
-    def __init__(self, in_dim: int, window_length: int, hop: int, bins: int, window: str, eps: float):
+    def __init__(self, in_dim: int, window_length: int, hop: int, bins: int, window: str):
         super().__init__()
         if window_length < 1 or hop < 1:
             raise ValueError(f"window_length and hop must be ≥ 1, got {window_length}, {hop}")
         if not 1 <= bins <= window_length // 2 + 1:
             raise ValueError(f"bins must be in [1, window_length // 2 + 1 = {window_length // 2 + 1}], got {bins}")
-        self.in_dim, self.out_dim, self.eps = in_dim, in_dim * (3 * bins - 1), eps
+        self.in_dim, self.out_dim = in_dim, in_dim * (3 * bins - 1)
         self.window_length, self.hop, self.bins = window_length, hop, bins
         self.register_buffer("window", make_window(window, window_length), persistent=False)
 
@@ -157,8 +157,8 @@ class ShortTimeSpectralPooling(_SpectralPooling):
     """
 
     def __init__(self, in_dim: int, window_length: int = 16, hop: int = 8, bins: int = 4,
-                 window: str = "hann", eps: float = EPS):
-        super().__init__(in_dim, window_length, hop, bins, window, eps)
+                 window: str = "hann"):
+        super().__init__(in_dim, window_length, hop, bins, window)
 
     def pool(self, x, mask):
         with full_precision(x):
@@ -181,8 +181,8 @@ class AttentiveShortTimeSpectralPooling(_SpectralPooling):
     """
 
     def __init__(self, in_dim: int, window_length: int = 16, hop: int = 8, bins: int = 4,
-                 window: str = "hann", bottleneck: int = 64, eps: float = EPS):
-        super().__init__(in_dim, window_length, hop, bins, window, eps)
+                 window: str = "hann", bottleneck: int = 64):
+        super().__init__(in_dim, window_length, hop, bins, window)
         self.score = nn.Sequential(nn.Conv1d(in_dim, bottleneck, 1), nn.Tanh(),  # W, b
                                    nn.Conv1d(bottleneck, 1, 1))  # v, k
 
