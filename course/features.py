@@ -9,8 +9,11 @@ utterance mean normalisation (CMN).
 ``BatchFbank`` is the batched, GPU-friendly path built on
 ``torchaudio.transforms.MelSpectrogram``: pre-emphasis on the whole signal
 instead of per frame, no per-frame DC removal, triangles linear in Hz rather
-than in mel. After CMN it stays within ``BATCH_TOLERANCE`` of ``fbank``
-(mean absolute difference, in natural-log units), checked in tests/test_features.py.
+than in mel. After CMN, on speech, the mean absolute difference from ``fbank``
+is below ``BATCH_TOLERANCE`` (natural-log units) over the whole matrix, and below
+``BATCH_TOLERANCE_PER_BIN`` in every mel bin from ``BATCH_FIRST_CLOSE_BIN`` up
+(above ~100 Hz); the lowest bins differ more (about 1 in bin 0) because Kaldi
+removes each frame's DC offset. tests/test_features.py checks these numbers.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ import torch
 NUM_MEL_BINS = 80
 FRAME_LENGTH_MS = 25.0
 FRAME_SHIFT_MS = 10.0
-# Mean |batched - Kaldi| over all bins after CMN, log units (measured ~0.03 on speech).
-BATCH_TOLERANCE = 0.1
+# |batched - Kaldi| after CMN, log units; measured on SynthVox speech: 0.014-0.019 overall,
+# <= 0.012 per bin from bin 3 up, 0.7-0.9 in bin 0.
+BATCH_TOLERANCE = 0.05
+BATCH_TOLERANCE_PER_BIN = 0.03
+BATCH_FIRST_CLOSE_BIN = 3
 _INT16 = 32768.0
 
 

@@ -3,12 +3,13 @@
 One engine per process (espeak-ng keeps global state). Speakers are voice
 *variant* files (pitch, formants, voice quality) written into a private copy of
 the bundled data folder, whose other entries are symlinks (copies where symlinks
-are not allowed). Measured with espeak-ng 1.52: the wave generator carries
-state from one utterance to the next through its flutter phase and echo buffer,
-so an utterance depended on what was spoken before it. With ``flutter 0`` and
-no echo in every variant, and the random seed set before each utterance
-(``espeak_ng_SetRandSeed``), the same request gives the same samples whatever
-ran before (tests/test_synthvox.py checks it across processes).
+are not allowed). Measured with espeak-ng 1.52: the default wave generator
+carries state from one utterance to the next (flutter phase, and more that
+``flutter 0`` does not remove: en-us voices still changed with what was spoken
+before), and so does Klatt flavour 6. Klatt flavours 1-5 with ``flutter 0``,
+with the random seed set before each utterance (``espeak_ng_SetRandSeed``),
+give the same samples whatever ran before: SynthVox voices use only those
+(tests/test_synthvox.py checks it, across processes too).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from course.data.synthvox_voices import _SESSION, _UTTERANCE, rng, sample_voice,
 
 # Bump whenever a change to synthvox*.py or espeak.py changes the bytes generated:
 # cached corpora with an older version are then regenerated.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SPLIT_FILE, TRIAL_FILE, METADATA_FILE, COMPLETE_FILE = "iden_split.txt", "veri_test2.txt", "metadata.json", "COMPLETE"
 
 
@@ -46,7 +46,7 @@ class SynthVoxConfig:
     trials: int = 5000            # balanced: half target, half non-target
     seed: int = 0
     voice_spread: float = 1.5     # how different speakers' voices are (scales every voice parameter's spread)
-    channel_severity: float = 0.5  # how far session channels stray from clean (0 = clean, 1 = harsh)
+    channel_severity: float = 0.3  # how far session channels stray from clean (0 = clean, 1 = harsh)
     rate_jitter: float = 0.06     # per-utterance speaking-rate jitter (fraction)
     pitch_jitter: float = 6.0     # per-utterance pitch jitter (espeak pitch units, 0-100)
 

@@ -33,6 +33,7 @@ class Voice:
     formant_freq: tuple      # percent of the default, formants 0-8
     formant_height: tuple
     formant_width: tuple
+    klatt: int               # Klatt voice-source flavour 1-5 (see course.data.espeak for why Klatt)
     breath: tuple            # breathiness per formant 1-8
     roughness: int
     voicing: int             # percent loudness of voiced sounds
@@ -43,7 +44,7 @@ class Voice:
     def variant_text(self) -> str:
         """The espeak-ng variant file for this voice (flutter 0: see course.data.espeak)."""
         lines = ["language variant", f"gender {self.gender}", f"pitch {self.pitch_base} "
-                 f"{self.pitch_base + self.pitch_range}", "flutter 0",
+                 f"{self.pitch_base + self.pitch_range}", f"klatt {self.klatt}", "flutter 0",
                  f"roughness {self.roughness}", f"voicing {self.voicing}", f"consonants {self.consonants}",
                  "breath " + " ".join(map(str, self.breath))]
         for k, (f, h, w) in enumerate(zip(self.formant_freq, self.formant_height, self.formant_width)):
@@ -70,7 +71,7 @@ def sample_voice(seed: int, speaker: int, spread: float = 1.0) -> Voice:
     return Voice(
         gender="female" if female else "male", accent=accent, pitch_base=base,
         pitch_range=int(np.clip(r.normal(50 if female else 35, 12 * spread), 10, 110)),
-        formant_freq=freq, formant_height=height, formant_width=width,
+        formant_freq=freq, formant_height=height, formant_width=width, klatt=int(r.integers(1, 6)),
         breath=breath, roughness=int(r.integers(0, 5)), voicing=int(np.clip(r.normal(100, 15 * spread), 60, 150)),
         consonants=int(np.clip(r.normal(100, 15 * spread), 60, 150)),
         rate=int(np.clip(r.normal(165, 15 * spread), 120, 215)), intonation=int(np.clip(r.normal(55, 15), 15, 95)))
