@@ -171,3 +171,18 @@ def test_asking_for_cuda_without_it_is_a_clear_error(toy_corpus):
 def test_config_round_trips_through_a_dict():
     config = tiny_config(pooling_kwargs={"bottleneck": 8})
     assert train.TrainConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.slow
+def test_small_config_trains_on_the_smoke_corpus(monkeypatch, tmp_path):
+    from course.data import default_corpus
+
+    monkeypatch.setenv("COURSE_SMOKE", "1")
+    config = train.small_config(pooling="ASTP", corpus=str(default_corpus(progress=False)))
+    monkeypatch.setattr(cache, "cache_dir", lambda *parts: tmp_path)
+    first = train.cached_fit(config, progress=False)
+    again = train.cached_fit(config, progress=False)
+    assert len(first.losses) == config.steps and again.from_cache
+    feats = torch.randn(2, 80, 120)
+    emb, weights = first.model.pooling(first.model.frame_features(feats), return_weights=True)
+    assert emb.shape[0] == 2 and torch.allclose(weights.sum(-1), torch.ones(()))
