@@ -65,7 +65,7 @@ class SynthVoxConfig:
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
-SMOKE = SynthVoxConfig(speakers=20, test_speakers=6, sessions=3, utterances=8, trials=300)
+SMOKE = SynthVoxConfig(speakers=16, test_speakers=4, sessions=3, utterances=6, trials=120)
 DEFAULT = SynthVoxConfig()
 
 

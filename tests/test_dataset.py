@@ -1,0 +1,76 @@
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from course.data.dataset import SpeakerChunks, collate
+from tests.synthvox_tiny import TINY, tiny_corpus
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return tiny_corpus(tmp_path_factory.mktemp("dataset"))
+
+
+def test_items_are_80_by_chunk_frames_float32_with_a_speaker_index(corpus):
+    ds = SpeakerChunks(corpus, chunk_frames=50)
+    feats, label = ds[0]
+    assert feats.shape == (80, 50) and feats.dtype == torch.float32 and 0 <= label < ds.num_speakers
+
+
+def test_train_split_holds_only_training_speakers(corpus):
+    ds = SpeakerChunks(corpus)
+    assert ds.num_speakers == TINY.speakers - TINY.test_speakers == len(ds.speakers)
+    assert len(ds) == ds.num_speakers * TINY.utterances
+
+
+def test_chunks_longer_than_an_utterance_repeat_it(corpus):
+    ds = SpeakerChunks(corpus, chunk_frames=2000)
+    whole = ds.features(0)
+    feats, _ = ds[0]
+    assert feats.shape == (80, 2000) and torch.equal(feats[:, : whole.shape[1]], whole)
+
+
+def test_same_seed_and_epoch_give_the_same_crop_and_a_new_epoch_another(corpus):
+    a, b = SpeakerChunks(corpus, chunk_frames=40, seed=1), SpeakerChunks(corpus, chunk_frames=40, seed=1)
+    assert torch.equal(a[3][0], b[3][0])
+    b.set_epoch(1)
+    assert not torch.equal(a[3][0], b[3][0])
+
+
+def test_crops_are_windows_of_the_whole_utterance(corpus):
+    ds = SpeakerChunks(corpus, chunk_frames=40)
+    whole, crop = ds.features(2), ds[2][0]
+    starts = [s for s in range(whole.shape[1] - 39) if torch.equal(whole[:, s:s + 40], crop)]
+    assert starts
+
+
+def test_whole_utterances_when_chunk_frames_is_none(corpus):
+    ds = SpeakerChunks(corpus, split="test", chunk_frames=None)
+    assert ds[0][0].shape == ds.features(0).shape
+
+
+def test_collate_pads_with_zeros_and_returns_lengths(corpus):
+    ds = SpeakerChunks(corpus, split="test", chunk_frames=None)
+    feats, lengths, labels = collate([ds[0], ds[1]])
+    assert feats.shape == (2, 80, int(lengths.max())) and lengths.dtype == torch.long
+    for i in range(2):
+        assert torch.equal(feats[i, :, : lengths[i]], ds[i][0]) and torch.all(feats[i, :, lengths[i]:] == 0)
+    assert labels.tolist() == [ds[0][1], ds[1][1]]
+
+
+def test_works_with_a_dataloader(corpus):
+    feats, lengths, labels = next(iter(DataLoader(SpeakerChunks(corpus, chunk_frames=30), batch_size=4,
+                                                  collate_fn=collate)))
+    assert feats.shape == (4, 80, 30) and lengths.tolist() == [30] * 4 and labels.shape == (4,)
+
+
+def test_missing_root_and_bad_split_are_named(tmp_path, corpus):
+    with pytest.raises(FileNotFoundError, match="corpus root not found"):
+        SpeakerChunks(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="split='dev'"):
+        SpeakerChunks(corpus, split="dev")
+
+
+def test_empty_batch_is_refused():
+    with pytest.raises(ValueError, match="empty batch"):
+        collate([])
