@@ -30,8 +30,9 @@ from course.env import is_smoke, pick
 D = 12  # channels of the small random frames used to check each formula
 FRAMES = 30  # frames of those examples
 ECAPA_D = 1536  # ECAPA's MFA output: where output sizes and parameter counts are reported
-EXPLORE = pick(["ASTP", "SAP", "MHA", "MQMHASTP"], ["ASTP"])  # poolings trained up front for the explorer
-MAX_ENTROPY = 0.97  # default mode: trained attention must be at least this far from uniform
+EXPLORE = ["ASTP"]  # poolings trained up front for the explorer (the others train when chosen)
+UTTERANCES = pick(12, 4)  # test utterances in the explorer and the entropy summary
+MIN_GAP_NATS = 0.1  # default mode: trained attention's entropy must be this far below log T (uniform)
 SEED = 0
 
 # %%
@@ -201,7 +202,8 @@ _ = cost("ASTP", "ASTP, no context", global_context=False)
 # %% [markdown]
 # **Adds:** channel-wise selection ($D\times T$ weights) and context: the same frame scores
 # differently in a loud and in a quiet utterance. **Costs:** $3D\cdot 128 + 128\cdot D$ weights,
-# ≈ 788k at $D = 1536$ (four times ASP; half of it for the context), and two extra passes over the frames for $\mu,\sigma$.
+# ≈ 788k at $D = 1536$ (four times ASP; half of it for the context), and two extra passes over
+# the frames for $\mu,\sigma$.
 # (SpeechBrain's flavour inserts ReLU and BatchNorm before the tanh: `attention_norm=True`.)
 #
 # ## 4. SAP: several heads of weighted means
@@ -365,16 +367,15 @@ print(f"{'method':<17} {'output size':>12} {'parameters':>12}  weights of the ne
 for name, (size, params) in summary.items():
     print(f"{name:<17} {size:>12,} {params:>12,}  {size * 192:>12,}")
 
-fig, ax = plt.subplots(figsize=(7, 3.6))
 names = list(summary)
-ax.scatter([summary[n][1] + 1 for n in names], [summary[n][0] for n in names])
-for n in names:
-    ax.annotate(n, (summary[n][1] + 1, summary[n][0]), textcoords="offset points", xytext=(4, 4), fontsize=8)
-ax.set_xscale("log")
-ax.set_xlabel("pooling parameters + 1 (log scale)")
-ax.set_ylabel("embedding size before the linear layer")
-ax.set_title(f"Poolings at D = {ECAPA_D}: size of the output against learned parameters")
-ax.grid(alpha=0.3)
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+left.barh(names, [summary[n][0] for n in names], color="C0")
+left.set_xlabel("embedding size before the linear layer")
+right.barh(names, [summary[n][1] for n in names], color="C1")
+right.set_xscale("symlog", linthresh=1000)
+right.set_xlabel("pooling parameters (symmetric log scale)")
+left.invert_yaxis()
+fig.suptitle(f"Poolings at D = {ECAPA_D}: what the embedding grows to, and what is learned")
 fig.tight_layout()
 plt.show()
 
@@ -390,11 +391,11 @@ plt.show()
 
 # %%
 from course import train
-from course.viz.attention import attention_entropy, plot_entropy_bars
-from course.widgets.attention import attention_explorer, default_utterances
+from course.viz.attention import attention_entropy, entropy_gap, plot_attention_timeline, plot_entropy_gaps
+from course.widgets.attention import attention_explorer, default_utterances, utterance_label
 
 models = {name: train.cached_fit(train.small_config(pooling=name)).model.eval() for name in EXPLORE}
-utterances = default_utterances()
+utterances = default_utterances(UTTERANCES)
 
 
 def loader(name):
@@ -405,22 +406,38 @@ explorer = attention_explorer(models=loader, utterances=utterances, pooling_name
 explorer
 
 # %% [markdown]
-# How far from uniform is each trained attention? The entropy of a row of weights divided by
-# $\log T$ is 1 for uniform weights and 0 for a single frame; below, averaged over rows and test
-# utterances. In default mode the models have trained long enough to attend visibly, and the
-# notebook asserts it.
+# How far from uniform is the trained attention? A row of weights over $T$ frames has entropy
+# $H(\alpha) = -\sum_t \alpha_t\log\alpha_t \le \log T$, with equality only for uniform weights
+# (statistics pooling). Below: $H/\log T$ (1 = uniform) and the gap $\log T - H$ in nats, averaged over
+# rows and test utterances. In default mode the models have trained long enough for the gap to be
+# visible, and the notebook asserts it.
 
 # %%
-entropies = {}
+gaps = {}
 for name in EXPLORE:
-    rows = [explorer.compute(i, name)["weights"] for i in range(len(utterances))]
-    entropies[name] = float(np.mean([attention_entropy(w).mean() for w in rows]))
-    print(f"{name}: mean entropy / log T = {entropies[name]:.3f}")
-plot_entropy_bars(entropies)
-plt.show()
+    weights = [explorer.compute(i, name)["weights"] for i in range(len(utterances))]
+    ratio = np.mean([attention_entropy(w).mean() for w in weights])
+    per_utterance_gap = {f"{name}, {utterance_label(u)}": float(entropy_gap(w).mean())
+                         for u, w in zip(utterances, weights)}
+    gaps[name] = float(np.mean(list(per_utterance_gap.values())))
+    print(f"{name}: entropy / log T = {ratio:.4f}; log T − entropy = {gaps[name]:.3f} nats")
+    plot_entropy_gaps(per_utterance_gap, threshold=MIN_GAP_NATS, title=f"{name}: distance from uniform attention")
+    plt.show()
 if not is_smoke():
-    for name, value in entropies.items():
-        assert value < MAX_ENTROPY, f"{name}: attention is almost uniform (entropy/log T = {value:.3f})"
+    for name, gap in gaps.items():
+        assert gap >= MIN_GAP_NATS, f"{name}: attention is almost uniform (log T − entropy = {gap:.3f} nats)"
+
+# %% [markdown]
+# The same view as the explorer, drawn once for the first test utterance and the row (channel, for
+# ASTP) whose weights are furthest from uniform:
+
+# %%
+data = explorer.compute(0, EXPLORE[0])
+row = int(np.argmin(attention_entropy(data["weights"])))
+label = explorer.model(EXPLORE[0]).pooling.describe_weight_row(row)
+plot_attention_timeline(data["waveform"], data["sample_rate"], data["fbank"], data["weights"], row,
+                        title=f"{EXPLORE[0]}: the least uniform row, {label}", row_label=label)
+plt.show()
 
 # %% [markdown]
 # ## Exercises

@@ -6,7 +6,7 @@ import torch
 
 from course.features import fbank
 from course.models.ecapa import ECAPA_TDNN
-from course.viz.attention import attention_entropy, frame_times
+from course.viz.attention import attention_entropy, entropy_gap, frame_times
 from course.widgets.attention import attention_explorer, weighted_poolings
 
 NAMES = ["ASTP", "SAP", "MHA", "MQMHASTP"]
@@ -72,3 +72,8 @@ def test_weighted_poolings_lists_the_attention_methods_first_and_no_statistics_p
 def test_entropy_is_one_for_uniform_and_zero_for_one_frame():
     np.testing.assert_allclose(attention_entropy(np.full((2, 10), 0.1)), [1.0, 1.0])
     np.testing.assert_allclose(attention_entropy(np.eye(10)[:1]), [0.0], atol=1e-12)
+
+
+def test_entropy_gap_is_zero_for_uniform_and_log_t_for_one_frame():
+    np.testing.assert_allclose(entropy_gap(np.full((1, 8), 1 / 8)), [0.0], atol=1e-12)
+    np.testing.assert_allclose(entropy_gap(np.eye(8)[:1]), [np.log(8)])

@@ -32,6 +32,12 @@ def attention_entropy(weights) -> np.ndarray:
     return entropy / np.log(frames)
 
 
+def entropy_gap(weights) -> np.ndarray:
+    """log T − entropy of each row of weights, in nats: 0 for uniform weights (statistics pooling)."""
+    w = np.asarray(weights)
+    return (1 - attention_entropy(w)) * np.log(max(w.shape[-1], 2))
+
+
 def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int = 0,
                             title: str = "Attention over time", row_label: str | None = None):
     """Waveform, log-mel fbank, the chosen row of weights and all rows, on one time axis.
@@ -74,14 +80,16 @@ def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int
     return fig
 
 
-def plot_entropy_bars(entropies: dict[str, float], title: str = "How far from uniform is the attention?"):
-    """Mean normalised entropy of each pooling's weights (1 = uniform, i.e. statistics pooling)."""
-    names = list(entropies)
-    fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * len(names)))
-    ax.barh(names, [entropies[n] for n in names], color="C0")
-    ax.axvline(1.0, color="0.5", ls="--", lw=1)
-    ax.set_xlim(0, 1.05)
-    ax.set_xlabel("entropy / log T (1 = uniform weights)")
+def plot_entropy_gaps(gaps: dict[str, float], threshold: float | None = None,
+                      title: str = "How far from uniform is the attention?"):
+    """log T − entropy of the weights, in nats, per label: 0 = uniform (statistics pooling)."""
+    names = list(gaps)
+    fig, ax = plt.subplots(figsize=(6.5, 0.8 + 0.4 * len(names)))
+    ax.barh(names, [gaps[n] for n in names], color="C0")
+    if threshold is not None:
+        ax.axvline(threshold, color="C3", ls="--", lw=1, label=f"asserted minimum ({threshold:g} nats)")
+        ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlabel("log T − entropy of the weights (nats; 0 = uniform)")
     ax.set_title(title)
     ax.invert_yaxis()
     fig.tight_layout()

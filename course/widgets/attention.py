@@ -58,6 +58,14 @@ def as_rows(weights: torch.Tensor) -> torch.Tensor:
     return w.unsqueeze(0) if w.dim() == 1 else w.reshape(-1, w.shape[-1])
 
 
+def utterance_label(utterance) -> str:
+    """speaker/session/file for a wav path, the given label for a (label, waveform, rate) tuple."""
+    if isinstance(utterance, tuple):
+        return str(utterance[0])
+    path = Path(utterance)
+    return "/".join(path.parts[-3:]) if len(path.parts) >= 3 else path.name
+
+
 def describe_row(pool: torch.nn.Module, row: int) -> str:
     describe = getattr(pool, "describe_weight_row", None)
     return describe(row) if describe is not None else f"row {row}"
@@ -79,7 +87,7 @@ class AttentionExplorer:
             list(models) if isinstance(models, Mapping) else weighted_poolings())
         pooling_name = pooling_name or names[0]
         style = {"description_width": "110px"}
-        labels = [(self._label(u, i), i) for i, u in enumerate(self.utterances)]
+        labels = [(utterance_label(u), i) for i, u in enumerate(self.utterances)]
         self.controls = {
             "utterance": widgets.Dropdown(options=labels, value=0, description="utterance", style=style),
             "pooling": widgets.Dropdown(options=names, value=pooling_name, description="pooling", style=style),
@@ -96,13 +104,6 @@ class AttentionExplorer:
         self.widget = widgets.VBox([widgets.HBox([self.controls["utterance"], self.controls["pooling"]]),
                                     widgets.HBox([self.controls["row"], self.row_label]), self.output])
         self.redraw()
-
-    @staticmethod
-    def _label(utterance, index: int) -> str:
-        if isinstance(utterance, tuple):
-            return str(utterance[0])
-        path = Path(utterance)
-        return "/".join(path.parts[-3:]) if len(path.parts) >= 3 else path.name
 
     def model(self, name: str) -> torch.nn.Module:
         if name not in self._models:
@@ -167,7 +168,7 @@ class AttentionExplorer:
         entropy = attention_entropy(data["weights"])
         self.row_label.value = f"{label}; entropy/log T of this row {entropy[row]:.3f}"
         self.last_plotted = {**data, "row": row, "row_weights": data["weights"][row], "entropy": entropy,
-                             "pooling": v["pooling"], "utterance": self._label(self.utterances[v["utterance"]], 0)}
+                             "pooling": v["pooling"], "utterance": utterance_label(self.utterances[v["utterance"]])}
         title = (f"{v['pooling']} on {self.last_plotted['utterance']}: {label} "
                  f"(mean entropy/log T over rows {float(np.mean(entropy)):.3f})")
         fig = plot_attention_timeline(data["waveform"], data["sample_rate"], data["fbank"], data["weights"], row,
