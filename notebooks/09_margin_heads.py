@@ -214,7 +214,7 @@ c = theta.cos()
 late = heads.build("sphere", 2, 2).double()
 late.iteration.fill_(100_000)  # λ at its floor, 5
 curves = {
-    "softmax (normalised): cos θ": c,
+    "cos θ (normalised softmax; every non-target logit)": c,
     "AM  (add_margin, m=0.2): cos θ − m": heads.build("add_margin", 2, 2, margin=0.2).double().target(c),
     "AAM (arc_margin, m=0.2): cos(θ + m)": heads.build("arc_margin", 2, 2, margin=0.2).double().target(c),
     "AAM easy_margin (m=0.2)": heads.build("arc_margin", 2, 2, margin=0.2, easy_margin=True).double().target(c),
@@ -222,7 +222,9 @@ curves = {
     "A-softmax blended, λ = 5": late.target(c),
 }
 curves = {name: v.detach().numpy() for name, v in curves.items()}
-fig = plot_target_logits(np.degrees(theta.numpy()), curves)
+fig = plot_target_logits(np.degrees(theta.numpy()), curves, ylim=(-2.3, 1.15),
+                         title="Target logit against θ (pure ψ continues down to −7 at 180°)")
+print(f"ψ(180°) = {curves['A-softmax ψ(θ), m=4 (λ = 0)'][-1]:.3f}")
 fig.savefig("09_target_logits.png", dpi=90)
 plt.show()
 

@@ -8,8 +8,9 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 
-def plot_target_logits(theta_degrees: np.ndarray, curves: dict[str, np.ndarray], title: str | None = None):
-    """Each head's target logit divided by its scale, against θ_y in degrees."""
+def plot_target_logits(theta_degrees: np.ndarray, curves: dict[str, np.ndarray], title: str | None = None,
+                       ylim: tuple[float, float] | None = None):
+    """Each head's target logit divided by its scale, against θ_y in degrees (``ylim`` clips the view)."""
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for label, values in curves.items():
         ax.plot(theta_degrees, values, label=label, lw=2)
@@ -18,6 +19,8 @@ def plot_target_logits(theta_degrees: np.ndarray, curves: dict[str, np.ndarray],
     ax.set_ylabel("target logit / scale")
     ax.set_title(title or "Target logit of each head against the angle θ")
     ax.set_xlim(theta_degrees[0], theta_degrees[-1])
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
