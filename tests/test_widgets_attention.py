@@ -66,7 +66,17 @@ def test_all_panels_share_one_time_axis(explorer):
 def test_weighted_poolings_lists_the_attention_methods_first_and_no_statistics_pooling():
     names = weighted_poolings()
     assert names[:4] == NAMES
+    assert {"ASP", "MR-MHA"} <= set(names)
     assert "TSTP" not in names and "TAP" not in names
+
+
+def test_weighted_poolings_have_weights_summing_to_one_over_time():
+    for name in weighted_poolings():
+        model = tiny_model(name)
+        with torch.no_grad():
+            _, weights = model.pooling(torch.randn(2, 48, 13), return_weights=True)
+        assert weights.shape[-1] == 13, name
+        torch.testing.assert_close(weights.sum(-1), torch.ones_like(weights.sum(-1)), msg=name)
 
 
 def test_entropy_is_one_for_uniform_and_zero_for_one_frame():

@@ -58,3 +58,6 @@ class AttentivePooling(Pooling):
         """W, b, v, k of the equation, for ``course.pooling.reference.attention.asp``."""
         return {"W": self.linear1.weight[:, :, 0], "b": self.linear1.bias, "v": self.linear2.weight[0, :, 0],
                 "k": self.linear2.bias[0], "f": torch.tanh if self.activation_name == "tanh" else torch.relu}
+
+    def describe_weight_row(self, row: int) -> str:
+        return "one weight per frame, shared by all channels"

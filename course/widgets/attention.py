@@ -24,15 +24,19 @@ FIRST = ("ASTP", "SAP", "MHA", "MQMHASTP")
 
 
 def weighted_poolings() -> list[str]:
-    """Registered poolings that return attention weights: ASTP, SAP, MHA, MQMHASTP first."""
-    names = []
+    """Registered poolings whose weights are attention over time (each row sums to one over the T
+    frames): ASTP, SAP, MHA, MQMHASTP first. Soft assignments to clusters (NetVLAD, LDE) and
+    weights over STFT segments are left out: they are not one weight per frame."""
+    names, frames = [], 8
     for name in pooling.available():
         torch.manual_seed(0)
         try:
-            _, weights = pooling.build(name, 24).eval()(torch.randn(1, 24, 8), return_weights=True)
+            _, weights = pooling.build(name, 24).eval()(torch.randn(1, 24, frames), return_weights=True)
         except Exception:  # noqa: BLE001 - a pooling that cannot run at D=24 is left out of the menu
             continue
-        if weights is not None:
+        if weights is None or weights.shape[-1] != frames:
+            continue
+        if torch.allclose(as_rows(weights.detach()).float().sum(-1), torch.ones(1), atol=1e-4):
             names.append(name)
     return [n for n in FIRST if n in names] + [n for n in names if n not in FIRST]
 
