@@ -11,7 +11,7 @@ Times a training step (forward, a loss, backward, SGD step) and an inference bat
   and with ``lengths`` (masked SE means, masked pooling, padded frames re-zeroed);
 - ``ours (speechbrain flavour, reflect)``: the configuration that matches SpeechBrain exactly.
 
-Runs are interleaved (one of each case per round, after a warm-up round) and the median
+Runs are interleaved (one of each case per round in a shuffled order, after a warm-up round) and the median
 of ``--repeats`` rounds is reported, as ratios against SpeechBrain measured in the same
 run. The FLOPs of one training step come from ``torch.utils.flop_counter``; achieved
 GFLOP/s are shown as a fraction of the fp32 matmul rate measured here.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import random
 import statistics
 import time
 
@@ -117,12 +118,14 @@ def main(argv=None) -> dict:
     print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
           f"{torch.get_num_threads()} threads; batch {args.batch} × {args.frames} frames, C = {args.channels}, "
           f"lengths uniform in [{args.frames // 2}, {args.frames}]; median of {args.repeats} interleaved rounds")
+    order = random.Random(0)
     for round_ in range(args.repeats + 1):  # round 0 warms up
-        for case in cases:
+        shuffled = order.sample(cases, len(cases))  # no case always runs first (or after the same one)
+        for case in shuffled:
             seconds = case.step(x, lengths)
             if round_:
                 case.train_times.append(seconds)
-        for case in cases:
+        for case in shuffled:
             seconds = case.infer(x, lengths)
             if round_:
                 case.infer_times.append(seconds)
