@@ -1,0 +1,66 @@
+"""Self-checks for the verification exercises (notebook 00): cosine scoring, error rates, EER."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from course import metrics
+from course.checks import CheckFailed, check_function
+from course.scoring import cosine_scores
+
+
+def _embedding_pairs() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(7, 16, generator=g), torch.randn(7, 16, generator=g)
+    return [(a, b), (a, 3 * a), (a[:1] + 5, b[:1] + 5)]
+
+
+def check_cosine(fn) -> bool:
+    """``fn(emb_a (N, D), emb_b (N, D)) -> (N,)`` row-wise cosine similarity."""
+    return check_function(fn, cosine_scores, _embedding_pairs(), name="cosine")
+
+
+def reference_error_rates(scores, labels, threshold) -> tuple[float, float]:
+    """(P_miss, P_fa) when trials scoring ``>= threshold`` are accepted."""
+    scores, labels = np.asarray(scores, float), np.asarray(labels).astype(bool)
+    return float(np.mean(scores[labels] < threshold)), float(np.mean(scores[~labels] >= threshold))
+
+
+def _score_cases():
+    r = np.random.default_rng(3)
+    scores = np.round(np.concatenate([r.normal(1, 1, 30), r.normal(0, 1, 70)]), 1)  # rounded: ties
+    labels = np.r_[np.ones(30, int), np.zeros(70, int)]
+    order = r.permutation(100)
+    return scores[order], labels[order]
+
+
+def check_error_rates(fn) -> bool:
+    """``fn(scores, labels, threshold) -> (P_miss, P_fa)``; accept when score >= threshold."""
+    scores, labels = _score_cases()
+    for threshold in (-1.0, 0.0, 0.5, 0.6, 3.5):
+        try:
+            got = fn(scores, labels, threshold)
+        except Exception as error:  # noqa: BLE001 - the learner's code may raise anything
+            print(f"✗ error_rates raised {type(error).__name__}: {error}")
+            return False
+        want = reference_error_rates(scores, labels, threshold)
+        if got is None or len(got) != 2 or not np.allclose(np.asarray(got, float), want, atol=1e-9):
+            print(f"✗ at threshold {threshold}: got {got}, expected (P_miss, P_fa) = {want}")
+            return False
+    print("✓ error_rates matches the reference at every threshold (ties included)")
+    return True
+
+
+def check_eer(fn, atol: float = 1e-9) -> bool:
+    """``fn(scores, labels) -> EER`` (a fraction), compared with ``course.metrics.eer``."""
+    scores, labels = _score_cases()
+    cases = [(scores, labels), (scores[:20], labels[:20]), (np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1]))]
+    return check_function(lambda s, y: torch.tensor(float(fn(s, y))), lambda s, y: torch.tensor(metrics.eer(s, y)),
+                          cases, name="eer", atol=atol, rtol=0)
+
+
+def assert_passes(result: bool) -> None:
+    """For solution cells: raise when a self-check printed ✗."""
+    if not result:
+        raise CheckFailed("the self-check failed on the worked solution")

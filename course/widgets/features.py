@@ -1,0 +1,70 @@
+"""Fbank explorer: vary the window length, the hop and the number of mel bins on one utterance
+and watch the time-frequency trade-off (plotted by ``course.viz.features``)."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from course.features import fbank
+from course.viz.features import plot_features
+
+
+class FbankExplorer:
+    """The widget; ``controls`` can be set from code, ``last_plotted`` holds the matrix drawn."""
+
+    def __init__(self, waveform, sample_rate: int = 16000, title: str = "utterance"):
+        self.waveform, self.sample_rate, self.title = waveform, sample_rate, title
+        style = {"description_width": "110px"}
+        self.controls = {
+            "window_ms": widgets.FloatSlider(value=25.0, min=5.0, max=100.0, step=5.0, description="window (ms)",
+                                             continuous_update=False, style=style),
+            "hop_ms": widgets.FloatSlider(value=10.0, min=2.5, max=50.0, step=2.5, description="hop (ms)",
+                                          continuous_update=False, style=style),
+            "mel_bins": widgets.IntSlider(value=80, min=10, max=128, step=2, description="mel bins",
+                                          continuous_update=False, style=style),
+            "cmn": widgets.Checkbox(value=False, description="mean normalisation (CMN)", style=style),
+        }
+        self.output = widgets.Output()
+        self.last_plotted: dict = {}
+        self.figure = None
+        for control in self.controls.values():
+            control.observe(lambda _change: self.redraw(), names="value")
+        self.widget = widgets.VBox([widgets.HBox([self.controls["window_ms"], self.controls["hop_ms"]]),
+                                    widgets.HBox([self.controls["mel_bins"], self.controls["cmn"]]), self.output])
+        self.redraw()
+
+    def values(self) -> dict:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def redraw(self) -> None:
+        v = self.values()
+        try:
+            feats = fbank(self.waveform, self.sample_rate, num_mel_bins=v["mel_bins"], frame_length=v["window_ms"],
+                          frame_shift=v["hop_ms"], cmn=v["cmn"])
+        except Exception as error:  # noqa: BLE001 - e.g. more mel bins than FFT bins at a short window
+            with self.output:
+                self.output.clear_output(wait=True)
+                print(f"these settings do not work: {error}")
+            self.last_plotted = {}
+            return
+        self.last_plotted = {"features": feats.numpy(), **v}
+        fig, ax = plt.subplots(figsize=(9, 3.2))
+        plot_features(feats.numpy(), ax=ax, frame_shift_ms=v["hop_ms"],
+                      title=f"{self.title}: {v['mel_bins']} mel bins, {v['window_ms']:g} ms window, "
+                            f"{v['hop_ms']:g} ms hop → {feats.shape[1]} frames")
+        fig.tight_layout()
+        self.figure = fig
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+def fbank_explorer(waveform, sample_rate: int = 16000, title: str = "utterance") -> FbankExplorer:
+    """Build and return the explorer (display it by leaving it last in a cell)."""
+    return FbankExplorer(waveform, sample_rate, title)
