@@ -303,9 +303,15 @@ for hook in hooks:
     hook.remove()
 weights = weights[0]  # (C_mfa, T): one distribution over time per channel
 print("SE gates per block:", [tuple(g.shape) for g in gates], " attention:", tuple(weights.shape))
+print("spread of the gates (standard deviation over channels):", [round(g.std().item(), 3) for g in gates])
 fig = plot_se_gates([g.numpy() for g in gates], ["block1", "block2", "block3"],
                     title="SE gates of one test utterance (trained model)")
 plt.show()
+
+# %% [markdown]
+# After a short training the gates sit near $\sigma(0) = 0.5$ and spread only a little (the printed
+# standard deviations): the excitation weights start small and move slowly. Train longer (the `steps`
+# of `small_config`) and compare the spread.
 
 # %% [markdown]
 # The attention weights: the entropy $-\sum_t \alpha_{t,c}\log\alpha_{t,c}$ of a channel's weights is
