@@ -17,7 +17,10 @@ def default_corpus(progress: bool = True) -> Path:
 
     smoke = is_smoke()
     root = data_root() / ("synthvox-smoke" if smoke else "synthvox")
-    return synthvox.generate(root, synthvox.SMOKE if smoke else synthvox.DEFAULT, progress=progress, force=True)
+    config = synthvox.SMOKE if smoke else synthvox.DEFAULT
+    if synthvox.is_complete(root, config):  # force=True below would otherwise rewrite every file on each call
+        return root
+    return synthvox.generate(root, config, progress=progress, force=True)
 
 
 __all__ = ["default_corpus"]
