@@ -330,6 +330,46 @@ fig = plot_attention_timeline(wave.numpy(), sample_rate, feats[0].numpy(), weigh
 plt.show()
 
 # %% [markdown]
+# ## 9. Padded batches: SpeechBrain's ECAPA and this one
+#
+# `course.models.convert` maps SpeechBrain's ECAPA-TDNN weights into this implementation (the
+# SpeechBrain flavour with its reflect padding), so both compute the same function: a Colab user can
+# load SpeechBrain's published `embedding_model.ckpt` with `load_speechbrain_checkpoint`. One
+# difference remains by design. SpeechBrain reflects the *padded* batch at its end, so a short
+# utterance in a batch is convolved with padding frames instead of its own reflection; this
+# implementation reflects each utterance at its own last frame and masks the SE means and the pooling,
+# so a padded batch gives every utterance exactly its embedding alone. (SpeechBrain is a development
+# dependency: the cell skips itself where it is not installed.)
+
+# %%
+import importlib.util
+
+if importlib.util.find_spec("speechbrain") is None:
+    print("speechbrain is not installed: `pip install speechbrain` to run this comparison")
+else:
+    from speechbrain.lobes.models.ECAPA_TDNN import ECAPA_TDNN as SpeechBrainECAPA
+
+    from course.models.convert import ecapa_from_speechbrain
+
+    torch.manual_seed(SEED)
+    sb = SpeechBrainECAPA(80, channels=[CHANNELS] * 4 + [3 * CHANNELS], lin_neurons=192).eval()
+    ours = ecapa_from_speechbrain(sb).eval()
+    lengths = torch.tensor([FRAMES, FRAMES * 3 // 4, FRAMES // 2])
+    batch = torch.randn(3, 80, FRAMES)
+    for b, n in enumerate(lengths.tolist()):
+        batch[b, :, n:] = 0.0  # zero padding, as a collate function writes it
+    with torch.no_grad():
+        sb_alone = torch.cat([sb(batch[b:b + 1, :, :n].transpose(1, 2))[:, 0] for b, n in enumerate(lengths.tolist())])
+        sb_batched = sb(batch.transpose(1, 2), lengths.float() / FRAMES)[:, 0]
+        ours_alone = torch.cat([ours(batch[b:b + 1, :, :n]) for b, n in enumerate(lengths.tolist())])
+        ours_batched = ours(batch, lengths)
+    print(f"utterances alone, ours vs SpeechBrain:      max |difference| {(ours_alone - sb_alone).abs().max():.1e}")
+    print(f"SpeechBrain, padded batch vs alone:         max |difference| {(sb_batched - sb_alone).abs().max():.1e}")
+    print(f"this implementation, padded batch vs alone: max |difference| {(ours_batched - ours_alone).abs().max():.1e}")
+    torch.testing.assert_close(ours_alone, sb_alone, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(ours_batched, ours_alone, rtol=1e-5, atol=1e-5)
+
+# %% [markdown]
 # ## Exercises
 #
 # **Exercise 1.** Write the Res2 convolution `res2(x, convs, passthrough)`: split `x` into
