@@ -6,6 +6,7 @@ Each is looked up by name so that the trainer grows by adding an entry here
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 
@@ -46,11 +47,19 @@ def build_head(config: TrainConfig, embed_dim: int, num_classes: int) -> nn.Modu
 
 
 def build_dataset(config: TrainConfig) -> Dataset:
-    """SpeakerChunks of the configured corpus (the default SynthVox corpus when None)."""
+    """SpeakerChunks of the configured corpus (the default SynthVox corpus when None).
+
+    The last dataset is kept (with its in-memory fbank features), so that several runs on
+    the same corpus in one process, such as the poolings of a notebook, extract features once.
+    """
+    return _speaker_chunks(corpus_root(config), config.split, config.chunk_frames, config.seed)
+
+
+@functools.lru_cache(maxsize=1)
+def _speaker_chunks(root: str, split: str, chunk_frames: int, seed: int) -> Dataset:
     from course.data.dataset import SpeakerChunks
 
-    return SpeakerChunks(corpus_root(config), split=config.split, chunk_frames=config.chunk_frames,
-                         seed=config.seed)
+    return SpeakerChunks(root, split=split, chunk_frames=chunk_frames, seed=seed)
 
 
 def corpus_root(config: TrainConfig) -> str:
