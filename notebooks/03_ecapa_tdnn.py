@@ -352,7 +352,8 @@ else:
     from course.models.convert import ecapa_from_speechbrain
 
     torch.manual_seed(SEED)
-    sb = SpeechBrainECAPA(80, channels=[CHANNELS] * 4 + [3 * CHANNELS], lin_neurons=192).eval()
+    width = pick(CHANNELS, 64)  # a narrower model in smoke mode: same code paths, less arithmetic
+    sb = SpeechBrainECAPA(80, channels=[width] * 4 + [3 * width], lin_neurons=192).eval()
     ours = ecapa_from_speechbrain(sb).eval()
     lengths = torch.tensor([FRAMES, FRAMES * 3 // 4, FRAMES // 2])
     batch = torch.randn(3, 80, FRAMES)
