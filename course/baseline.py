@@ -16,9 +16,9 @@ from course.features import fbank
 
 
 def stats_embedding(waveform: torch.Tensor, sample_rate: int = 16000) -> torch.Tensor:
-    """[mean; std] over time of the log-mel fbank without CMN → (160,)."""
+    """[mean; std] over time (population std, 1/T) of the log-mel fbank without CMN → (160,)."""
     feats = fbank(waveform, sample_rate, cmn=False)
-    return torch.cat([feats.mean(-1), feats.std(-1)])
+    return torch.cat([feats.mean(-1), feats.std(-1, correction=0)])
 
 
 def embed_files(paths, progress: bool = False) -> dict[Path, torch.Tensor]:

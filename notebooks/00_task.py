@@ -128,18 +128,15 @@ for path in files:
     sigma = ((feats - mu[:, None]) ** 2).mean(dim=1).sqrt()
     embeddings[path] = torch.cat([mu, sigma])
 
-check(embeddings[files[0]], stats_embedding(read(files[0])[0]), name="[mu; sigma]", atol=1e-3)
+assert check(embeddings[files[0]], stats_embedding(read(files[0])[0]), name="[mu; sigma]", atol=1e-4)
 
 m = torch.stack(list(embeddings.values())).mean(0)
 a = torch.stack([embeddings[e] for _, e, _ in trials]) - m
 b = torch.stack([embeddings[t] for _, _, t in trials]) - m
 scores = ((a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1))).numpy()
-check(scores, cosine_scores(a + m, b + m, mean=m), name="cosine scores")
+assert check(scores, cosine_scores(a + m, b + m, mean=m), name="cosine scores")
 
 # %% [markdown]
-# (`stats_embedding` uses PyTorch's unbiased standard deviation, $\frac{1}{T-1}$: a difference of
-# about $\frac{1}{2T}$ relative, hence the tolerance.)
-#
 # ## Error rates, EER and minDCF
 #
 # At threshold $\theta$ the system makes two kinds of error:
