@@ -94,8 +94,9 @@ frames = frames - 0.97 * previous
 n = np.arange(N)
 window = (0.5 - 0.5 * np.cos(2 * np.pi * n / (N - 1))) ** 0.85
 windowed = frames * window
-fig = plot_frames(x, N, H, count=4, sample_rate=rate, window=window / window.max(),
-                  title="The first four 25 ms frames, 10 ms apart (Povey window over frame 0)")
+loud = int(np.argmax((windowed**2).sum(axis=1)))  # show the loudest stretch, not the leading silence
+fig = plot_frames(x[loud * H:], N, H, count=4, sample_rate=rate, window=window / window.max(),
+                  title=f"Four 25 ms frames, 10 ms apart, from frame {loud} (Povey window over the first)")
 
 # %% [markdown]
 # ## 3. Power spectrum
