@@ -74,3 +74,14 @@ def test_missing_root_and_bad_split_are_named(tmp_path, corpus):
 def test_empty_batch_is_refused():
     with pytest.raises(ValueError, match="empty batch"):
         collate([])
+
+
+def test_an_utterance_shorter_than_one_frame_is_named(tmp_path):
+    import numpy as np
+
+    from course.audio import write
+
+    write(tmp_path / "wav" / "id00001" / "s" / "00001.wav", np.zeros(100, np.float32))
+    (tmp_path / "iden_split.txt").write_text("1 id00001/s/00001.wav\n")
+    with pytest.raises(ValueError, match="00001.wav: waveform: 100 samples is shorter than one"):
+        SpeakerChunks(tmp_path)[0]

@@ -56,7 +56,10 @@ class SpeakerChunks(Dataset):
         feats = self._features.get(index)
         if feats is None:
             wave, rate = read(self.paths[index], warn=False)
-            feats = fbank(wave, rate, cmn=self.cmn)
+            try:
+                feats = fbank(wave, rate, cmn=self.cmn)
+            except ValueError as error:  # e.g. shorter than one 25 ms frame
+                raise ValueError(f"{self.paths[index]}: {error}") from None
             if self.cache:
                 self._features[index] = feats
         return feats
