@@ -117,3 +117,8 @@ def test_bad_flavour_is_rejected():
 def test_scale_must_divide_channels():
     with pytest.raises(ValueError, match="scale"):
         ECAPA_TDNN(channels=36, scale=8)
+
+
+def test_lengths_longer_than_the_input_get_a_clear_error():
+    with pytest.raises(ValueError, match="lengths"):
+        small()(torch.randn(2, 24, 10), torch.tensor([10, 11]))
