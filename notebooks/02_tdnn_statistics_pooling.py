@@ -109,7 +109,14 @@ with torch.no_grad():
     print(f"segment6 (embedding) {tuple(embedding.shape)}")
     check(embedding, model(x), name="layer-by-layer x-vector")
 
+embedding_part = sum(p.numel() for p in model.parameters()) - sum(p.numel() for p in model.segment7.parameters())
+print(f"parameters up to the embedding: {embedding_part:,} (segment7, used only in training, adds "
+      f"{sum(p.numel() for p in model.segment7.parameters()):,})")
+
 # %% [markdown]
+# Up to the embedding that is about 4.35M parameters, the size of SpeechBrain's `Xvector` at 80-dim
+# input; segment6 alone (3000 × 512 weights) holds about a third of them.
+#
 # The receptive field, counted from the table and measured with autograd (the input frames whose
 # gradient reaches the middle output frame):
 
