@@ -81,3 +81,10 @@ def test_missing_checkpoint_names_the_file(tmp_path):
 def test_foreign_state_dict_is_rejected_with_its_keys():
     with pytest.raises(ValueError, match="not a SpeechBrain ECAPA_TDNN"):
         ecapa_from_speechbrain({"encoder.weight": torch.zeros(2, 2)})
+
+
+def test_speechbrain_voxceleb_recipe_size_converts_with_inferred_sizes():
+    sb = ECAPA(80, channels=[1024] * 4 + [3072], lin_neurons=192)  # spkrec-ecapa-voxceleb's sizes
+    ours = ecapa_from_speechbrain(sb.state_dict())
+    assert (ours.in_dim, ours.channels, ours.mfa_channels, ours.embed_dim) == (80, 1024, 3072, 192)
+    assert sum(p.numel() for p in ours.parameters()) == 20_767_552
