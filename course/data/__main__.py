@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("--utts", type=int, default=DEFAULT.utterances, help="utterances per speaker")
     sv.add_argument("--trials", type=int, default=DEFAULT.trials, help="trials, half of them target")
     sv.add_argument("--seed", type=int, default=DEFAULT.seed)
-    sv.add_argument("--workers", type=int, default=None, help="processes (default: up to 2)")
+    sv.add_argument("--workers", type=int, default=None, help="processes (default: the CPU count, at most 8)")
     sv.add_argument("--force", action="store_true", help="replace a corpus with another configuration")
     sv.add_argument("--quiet", action="store_true", help="no progress bar")
 

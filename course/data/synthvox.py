@@ -140,7 +140,7 @@ def generate(root: str | Path, config: SynthVoxConfig = DEFAULT, progress: bool 
     """Write the corpus under ``root``; reused when already complete with the same configuration.
 
     ``force=True`` replaces a corpus made with another configuration. ``workers``
-    processes share the work (default: up to 2, the CPU count); the bytes do not
+    processes share the work (default: the CPU count, at most 8); the bytes do not
     depend on it.
     """
     root = Path(root)
@@ -176,7 +176,7 @@ def _generate(root: Path, config: SynthVoxConfig, progress: bool, workers: int |
     # An existing file is whole (files are written atomically), so an interrupted run resumes.
     jobs = [(root, config, spk, sess, utt) for spk in range(config.speakers) for sess, utt in utterances_of(config, spk)
             if not (root / "wav" / relative_path(config, spk, sess, utt)).exists()]
-    workers = min(workers or min(2, os.cpu_count() or 1), max(1, len(jobs) // 16))
+    workers = min(workers or min(8, os.cpu_count() or 1), max(1, len(jobs) // 16))
     bar = tqdm(total=len(jobs), desc="SynthVox", unit="utt", disable=not progress, mininterval=0.5)
     if workers > 1:
         import multiprocessing
