@@ -85,3 +85,21 @@ def test_an_utterance_shorter_than_one_frame_is_named(tmp_path):
     (tmp_path / "iden_split.txt").write_text("1 id00001/s/00001.wav\n")
     with pytest.raises(ValueError, match="00001.wav: waveform: 100 samples is shorter than one"):
         SpeakerChunks(tmp_path)[0]
+
+
+def test_features_saved_to_disk_once_complete_are_reloaded_identically(corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    first = SpeakerChunks(corpus, split="test", chunk_frames=None)
+    whole = [first.features(i) for i in range(len(first))]
+    second = SpeakerChunks(corpus, split="test", chunk_frames=None)
+    assert len(second._features) == len(first)  # loaded, not recomputed
+    for i, feats in enumerate(whole):
+        assert torch.equal(second.features(i), feats)
+
+
+def test_the_disk_cache_can_be_turned_off(corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    ds = SpeakerChunks(corpus, split="test", chunk_frames=None, disk_cache=False)
+    for i in range(len(ds)):
+        ds.features(i)
+    assert not list((tmp_path / "cache" / "features").glob("*.pt"))

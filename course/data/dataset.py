@@ -2,13 +2,18 @@
 
 ``SpeakerChunks`` yields ``(features (80, chunk_frames) float32, speaker index)``.
 Features are computed once per utterance and kept in memory (SynthVox is small);
-each access crops a random window (seeded), and utterances shorter than the
-chunk are repeated (``course.audio.fix_length``). ``collate`` pads a batch to its
+once every utterance of the split has been computed they are also saved under
+``course.paths.cache_dir("features")``, keyed by the corpus manifests, so the
+next process (another notebook) loads them instead of recomputing. Each access
+crops a random window (seeded), and utterances shorter than the chunk are
+repeated (``course.audio.fix_length``). ``collate`` pads a batch to its
 longest item and returns the lengths, so variable-length batches work too.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 import torch
@@ -17,6 +22,9 @@ from torch.utils.data import Dataset
 from course.audio import fix_length, read
 from course.data.corpus import check_audio, read_split
 from course.features import fbank
+
+# Bump when the features computed for a file change (course.features.fbank), to void disk caches.
+FEATURE_VERSION = 1
 
 
 class SpeakerChunks(Dataset):
@@ -27,7 +35,7 @@ class SpeakerChunks(Dataset):
     """
 
     def __init__(self, root: str | Path, split: str = "train", chunk_frames: int | None = 200, seed: int = 0,
-                 cmn: bool = True, cache: bool = True):
+                 cmn: bool = True, cache: bool = True, disk_cache: bool = True):
         if chunk_frames is not None and chunk_frames < 1:
             raise ValueError(f"chunk_frames must be a positive number of frames or None, got {chunk_frames}")
         self.root, self.split, self.chunk_frames = Path(root), split, chunk_frames
@@ -39,6 +47,32 @@ class SpeakerChunks(Dataset):
         self.paths = [p for _, p in items]
         self.labels = [index[spk] for spk, _ in items]
         self._features: dict[int, torch.Tensor] = {}
+        self._disk = self._cache_file() if cache and disk_cache else None
+        if self._disk is not None and self._disk.is_file():
+            self._load()
+
+    def _cache_file(self) -> Path:
+        from course.paths import cache_dir
+
+        digest = hashlib.sha1(f"{FEATURE_VERSION}|{self.root.resolve()}|{self.split}|{self.cmn}".encode())
+        for name in ("iden_split.txt", "COMPLETE", "voxceleb.json"):
+            if (self.root / name).is_file():
+                digest.update((self.root / name).read_bytes())
+        return cache_dir("features") / f"{digest.hexdigest()[:20]}.pt"
+
+    def _load(self) -> None:
+        try:
+            stored = torch.load(self._disk, weights_only=True)
+        except Exception:  # noqa: BLE001 - a damaged cache is only recomputed
+            return
+        if stored.get("paths") == [str(p) for p in self.paths]:
+            self._features = dict(enumerate(stored["features"]))
+
+    def _save(self) -> None:
+        tmp = self._disk.with_name(f"{self._disk.stem}.{os.getpid()}.tmp")
+        torch.save({"paths": [str(p) for p in self.paths],
+                    "features": [self._features[i] for i in range(len(self.paths))]}, tmp)
+        os.replace(tmp, self._disk)
 
     @property
     def num_speakers(self) -> int:
@@ -62,6 +96,8 @@ class SpeakerChunks(Dataset):
                 raise ValueError(f"{self.paths[index]}: {error}") from None
             if self.cache:
                 self._features[index] = feats
+                if self._disk is not None and len(self._features) == len(self.paths):
+                    self._save()
         return feats
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
