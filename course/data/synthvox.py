@@ -176,7 +176,9 @@ def _generate(root: Path, config: SynthVoxConfig, progress: bool, workers: int |
     # An existing file is whole (files are written atomically), so an interrupted run resumes.
     jobs = [(root, config, spk, sess, utt) for spk in range(config.speakers) for sess, utt in utterances_of(config, spk)
             if not (root / "wav" / relative_path(config, spk, sess, utt)).exists()]
-    workers = min(workers or min(8, os.cpu_count() or 1), max(1, len(jobs) // 16))
+    if workers is None:  # processes pay off from a few dozen utterances on
+        workers = min(8, os.cpu_count() or 1, max(1, len(jobs) // 16))
+    workers = max(1, min(workers, len(jobs)))
     bar = tqdm(total=len(jobs), desc="SynthVox", unit="utt", disable=not progress, mininterval=0.5)
     if workers > 1:
         import multiprocessing
