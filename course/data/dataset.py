@@ -65,12 +65,15 @@ class SpeakerChunks(Dataset):
             stored = torch.load(self._disk, weights_only=True)
         except Exception:  # noqa: BLE001 - a damaged cache is only recomputed
             return
-        if stored.get("paths") == [str(p) for p in self.paths]:
+        if stored.get("paths") == self._relative_paths():
             self._features = dict(enumerate(stored["features"]))
+
+    def _relative_paths(self) -> list[str]:
+        return [p.relative_to(self.root).as_posix() for p in self.paths]
 
     def _save(self) -> None:
         tmp = self._disk.with_name(f"{self._disk.stem}.{os.getpid()}.tmp")
-        torch.save({"paths": [str(p) for p in self.paths],
+        torch.save({"paths": self._relative_paths(),
                     "features": [self._features[i] for i in range(len(self.paths))]}, tmp)
         os.replace(tmp, self._disk)
 
