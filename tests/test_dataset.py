@@ -103,3 +103,12 @@ def test_the_disk_cache_can_be_turned_off(corpus, tmp_path, monkeypatch):
     for i in range(len(ds)):
         ds.features(i)
     assert not list((tmp_path / "cache" / "features").glob("*.pt"))
+
+
+def test_the_disk_cache_is_found_whether_the_root_is_relative_or_absolute(corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    first = SpeakerChunks(corpus, split="test", chunk_frames=None)
+    for i in range(len(first)):
+        first.features(i)
+    monkeypatch.chdir(corpus.parent)
+    assert len(SpeakerChunks(corpus.name, split="test", chunk_frames=None)._features) == len(first)
