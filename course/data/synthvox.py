@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from course.data.synthvox_channel import SAMPLE_RATE, apply_channel, sample_channel
 from course.data.synthvox_voices import _SESSION, _UTTERANCE, rng, sample_voice, sentence
+
+SAMPLE_RATE = 16000  # the channel module (scipy.signal, slow to import) is loaded only to generate
 
 # Bump whenever a change to synthvox*.py or espeak.py changes the bytes generated:
 # cached corpora with an older version are then regenerated.
@@ -91,6 +92,7 @@ def relative_path(config: SynthVoxConfig, speaker: int, session: int, utterance:
 def synthesize(config: SynthVoxConfig, speaker: int, session: int, utterance: int) -> np.ndarray:
     """The int16 samples (16 kHz) of one utterance: a pure function of its arguments."""
     from course.data.espeak import Espeak
+    from course.data.synthvox_channel import apply_channel, sample_channel
 
     engine = Espeak.get()
     voice = sample_voice(config.seed, speaker, config.voice_spread)
@@ -251,6 +253,8 @@ def _check_target(root: Path, config: SynthVoxConfig, force: bool) -> None:
 
 
 def _write_lists(root: Path, config: SynthVoxConfig) -> None:
+    from course.data.synthvox_channel import sample_channel
+
     split_lines, metadata = [], {}
     test_utts: dict[int, list[tuple[int, str]]] = {}
     for spk in range(config.speakers):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from scipy.stats import norm
 
 from course import metrics
 
@@ -13,12 +12,16 @@ _TICKS = np.array([0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.
 
 def det_coordinates(scores, labels, clip: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
     """(probit(P_fa), probit(P_miss)) of every operating point; rates clipped to [clip, 1 − clip]."""
+    from scipy.stats import norm  # slow to import: only when plotting
+
     p_miss, p_fa, _ = metrics.det_curve(scores, labels)
     return norm.ppf(np.clip(p_fa, clip, 1 - clip)), norm.ppf(np.clip(p_miss, clip, 1 - clip))
 
 
 def plot_det(systems: dict, ax=None, title: str = "DET curve"):
     """DET curves on normal-deviate axes; ``systems`` maps a name to (scores, labels). EER marked."""
+    from scipy.stats import norm
+
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 5.0))
     lowest = 0.5
