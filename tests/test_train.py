@@ -168,6 +168,16 @@ def test_asking_for_cuda_without_it_is_a_clear_error(toy_corpus):
         train.fit(tiny_config(device="cuda"), progress=False)
 
 
+def test_threads_apply_during_the_run_and_are_restored(toy_corpus, monkeypatch):
+    seen = []
+    real_step = torch.optim.Adam.step
+    monkeypatch.setattr(torch.optim.Adam, "step", lambda self, *a, **k: seen.append(torch.get_num_threads())
+                        or real_step(self, *a, **k))
+    before = torch.get_num_threads()
+    train.fit(tiny_config(threads=1, steps=2), progress=False)
+    assert seen == [1, 1] and torch.get_num_threads() == before
+
+
 def test_config_round_trips_through_a_dict():
     config = tiny_config(pooling_kwargs={"bottleneck": 8})
     assert train.TrainConfig.from_dict(config.to_dict()) == config

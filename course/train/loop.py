@@ -10,6 +10,7 @@ every ``checkpoint_every`` steps and at the end, and ``fit`` resumes from it.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,18 @@ def resolve_device(config: TrainConfig) -> torch.device:
     return device
 
 
+@contextmanager
+def cpu_threads(threads: int | None):
+    """Run with ``threads`` torch CPU threads (None: unchanged), restoring the setting after."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def fit(config: TrainConfig, progress: bool = True, checkpoint: str | Path | None = None,
         dataset=None, collate_fn=None) -> TrainResult:
     """Train ``config.model`` with ``config.head`` for ``config.steps`` steps.
@@ -57,6 +70,11 @@ def fit(config: TrainConfig, progress: bool = True, checkpoint: str | Path | Non
     resume from when it exists (same config required). ``dataset`` (with ``.num_speakers``)
     and ``collate_fn``: use these instead of the corpus's (tests, custom data).
     """
+    with cpu_threads(config.threads):
+        return _fit(config, progress, checkpoint, dataset, collate_fn)
+
+
+def _fit(config, progress, checkpoint, dataset, collate_fn) -> TrainResult:
     seed_everything(config.seed)
     device = resolve_device(config)
     dataset = dataset if dataset is not None else builders.build_dataset(config)
