@@ -10,13 +10,13 @@ GhostVLAD's ghosts are the G lowest-energy centres (silence-like frames).
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
 from course import pooling
 from course.pooling.dictionary import kmeans
 from course.viz.assignments import plot_assignments
+from course.widgets.output import show_figure
 
 METHODS = ("NetVLAD", "GhostVLAD", "LDE")
 
@@ -90,10 +90,7 @@ class AssignmentExplorer:
                                title=f"{v['method']}: K = {v['clusters']}, α = {v['alpha']:.3g}, "
                                f"utterance {v['utterance']}")
         self.figure = fig
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        show_figure(self.output, fig)
 
     def _ipython_display_(self):
         display(self.widget)

@@ -12,13 +12,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from IPython.display import display
 
 from course import pooling
 from course.viz.attention import attention_entropy, plot_attention_timeline
+from course.widgets.output import show_figure
 
 FIRST = ("ASTP", "SAP", "MHA", "MQMHASTP")
 
@@ -178,10 +178,7 @@ class AttentionExplorer:
         fig = plot_attention_timeline(data["waveform"], data["sample_rate"], data["fbank"], data["weights"], row,
                                       title=title, row_label=label)
         self.figure = fig
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        show_figure(self.output, fig)
 
     def _ipython_display_(self):
         display(self.widget)

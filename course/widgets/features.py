@@ -9,6 +9,7 @@ from IPython.display import display
 
 from course.features import fbank
 from course.viz.features import plot_features
+from course.widgets.output import show_figure
 
 
 class FbankExplorer:
@@ -56,10 +57,7 @@ class FbankExplorer:
                             f"{v['hop_ms']:g} ms hop → {feats.shape[1]} frames")
         fig.tight_layout()
         self.figure = fig
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        show_figure(self.output, fig)
 
     def _ipython_display_(self):
         display(self.widget)

@@ -5,12 +5,12 @@ with and without the margin (``course.heads.toy``, plotted by ``course.viz.heads
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
 from course.heads.toy import decision_regions, margin_regions, one_thread, train_toy
 from course.viz.heads import plot_toy_embeddings
+from course.widgets.output import show_figure
 
 
 def plane_grid(limit: float, size: int) -> np.ndarray:
@@ -85,10 +85,7 @@ class MarginExplorer:
         fig = plot_toy_embeddings(result.embeddings, result.labels, result.weights, grid, decision, margin,
                                   result.losses, title)
         self.figure = fig
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        show_figure(self.output, fig)
 
     def _ipython_display_(self):
         display(self.widget)

@@ -5,13 +5,13 @@ spectrum with the kept bins marked, and the DC values next to statistics pooling
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from IPython.display import display
 
 from course.pooling.spectral import dc_statistics, make_window, short_time_spectrum, spectral_statistics
 from course.viz.spectral import plot_stsp
+from course.widgets.output import show_figure
 
 FRAME_RATE = 100.0  # frames per second at a 10 ms frame shift
 
@@ -88,10 +88,7 @@ class STSPExplorer:
         fig = plot_stsp(self.last_plotted, title=f"STSP, {v['window']} window of {v['window_length']} frames, "
                         f"hop {v['hop']}, K = {self.last_plotted['kept_bins']}")
         self.figure = fig
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        show_figure(self.output, fig)
 
     def _ipython_display_(self):
         display(self.widget)
