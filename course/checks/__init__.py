@@ -3,8 +3,10 @@
 Each check compares a learner's answer with a reference and says precisely what
 differs: the type, the shape, the dtype, NaN or inf, how many values, where the
 worst one is and its two values. ``check`` prints the verdict and returns a bool
-(for notebooks); ``assert_close`` raises ``CheckFailed`` with the same message
-(for tests). Exercise-specific checks live in the topic modules of this package.
+(for the learner's exercises: a wrong answer must not stop the notebook);
+``derive`` prints ✓ or raises (for a notebook's own by-hand-vs-library derivations:
+a mismatch there is a bug in the course and must stop the build); ``assert_close``
+raises ``CheckFailed`` with the same message (for tests). Exercise-specific checks live in the topic modules of this package.
 """
 
 from __future__ import annotations
@@ -76,6 +78,13 @@ def check(actual, expected, name: str = "result", atol: float = 1e-5, rtol: floa
         return False
     print(f"✓ {name} matches the reference")
     return True
+
+
+def derive(actual, expected, name: str = "result", atol: float = 1e-5, rtol: float = 1e-4,
+           check_dtype: bool = False) -> None:
+    """A derivation check in a notebook: print ✓ when it holds, raise ``CheckFailed`` when not."""
+    assert_close(actual, expected, name, atol, rtol, check_dtype)
+    print(f"✓ {name} matches the reference")
 
 
 def check_function(fn: Callable, reference: Callable, inputs: Iterable[tuple],
