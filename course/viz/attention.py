@@ -67,28 +67,43 @@ def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int
     fig.colorbar(image, cax=fig.add_subplot(grid[1, 1]), label="log energy (CMN)")
     axes[2].plot(t, weights[row], color="C0", lw=1.5, label=row_label or f"row {row}")
     axes[2].axhline(1.0 / frames, color="0.5", ls="--", lw=1, label="uniform 1/T (statistics pooling)")
-    axes[2].set_ylabel("weight α_t")
+    axes[2].set_ylabel(r"weight $\alpha_t$")
     axes[2].set_ylim(bottom=0)
     axes[2].legend(loc="upper right", fontsize=8, framealpha=0.7)
     scaled = axes[3].imshow(weights * frames, origin="lower", aspect="auto", cmap="viridis",
                             extent=(edges[0], edges[1], -0.5, weights.shape[0] - 0.5), interpolation="nearest")
     axes[3].set_ylabel("row (head/query/channel)")
     axes[3].set_xlabel("time (s)")
-    fig.colorbar(scaled, cax=fig.add_subplot(grid[3, 1]), label="α_t · T (1 = uniform)")
+    fig.colorbar(scaled, cax=fig.add_subplot(grid[3, 1]), label=r"$\alpha_t \cdot T$ (1 = uniform)")
     axes[3].set_xlim(0, max(len(waveform) / sample_rate, edges[1]))
     fig.subplots_adjust(left=0.08, right=0.93, top=0.95, bottom=0.07, hspace=0.12)
     return fig
 
 
 def plot_entropy_gaps(gaps: dict[str, float], threshold: float | None = None,
-                      title: str = "How far from uniform is the attention?"):
-    """log T − entropy of the weights, in nats, per label: 0 = uniform (statistics pooling)."""
-    names = list(gaps)
-    fig, ax = plt.subplots(figsize=(6.5, 0.8 + 0.4 * len(names)))
-    ax.barh(names, [gaps[n] for n in names], color="C0")
+                      title: str = "How far from uniform is the attention?", baseline: dict[str, float] | None = None):
+    """log T − entropy of the weights, in nats, per label, and their mean as the last bar: 0 = uniform.
+
+    ``threshold`` is drawn on the mean bar only (what a notebook asserts); ``baseline`` (same labels,
+    e.g. the untrained model) is drawn as grey bars beside each value.
+    """
+    names = list(gaps) + ["mean over utterances"]
+    values = list(gaps.values()) + [float(np.mean(list(gaps.values())))]
+    rows = np.arange(len(names))
+    height = 0.4 if baseline is not None else 0.8
+    fig, ax = plt.subplots(figsize=(7.5, 1.0 + 0.45 * len(names)))
+    ax.barh(rows - (height / 2 if baseline is not None else 0), values, height=height, color="C0",
+            label="trained")
+    if baseline is not None:
+        before = [baseline[n] for n in gaps] + [float(np.mean([baseline[n] for n in gaps]))]
+        ax.barh(rows + height / 2, before, height=height, color="0.7", label="untrained")
     if threshold is not None:
-        ax.axvline(threshold, color="C3", ls="--", lw=1, label=f"asserted minimum ({threshold:g} nats)")
-        ax.legend(fontsize=8, loc="lower right")
+        last = rows[-1]
+        ax.plot([threshold, threshold], [last - 0.5, last + 0.5], color="C3", ls="--", lw=1.5,
+                label=f"asserted: mean ≥ {threshold:g} nats")
+    ax.set_yticks(rows, names)
+    ax.axhline(rows[-1] - 0.5, color="0.3", lw=0.8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_xlabel("log T − entropy of the weights (nats; 0 = uniform)")
     ax.set_title(title)
     ax.invert_yaxis()

@@ -158,8 +158,19 @@ class AttentionExplorer:
         if self._syncing:
             return
         if change["owner"] is self.controls["pooling"]:
+            self._load_visibly(change["new"])
             self._set_row_range()
         self.redraw()
+
+    def _load_visibly(self, name: str) -> None:
+        """Load (or first train) a model with its messages and progress bar inside the widget's Output:
+        a callback's prints would otherwise go to the log, and the widget would look frozen."""
+        if name in self._models:
+            return
+        with self.output:
+            self.output.clear_output(wait=True)
+            print(f"loading the model with {name} (trained now if it is not cached yet; progress below)…")
+            self.model(name)
 
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
