@@ -4,11 +4,13 @@
 # Statistics pooling summarises an utterance by one mean and one spread for the whole cloud of
 # frames. Dictionary pooling keeps more of the cloud's shape: it learns a small dictionary of
 # centres, softly assigns every frame to them, and describes the utterance by where its frames
-# sit *relative to each centre*. This notebook builds NetVLAD and GhostVLAD (Xie, Nagrani, Chung,
-# Zisserman, "Utterance-level Aggregation for Speaker Recognition in the Wild", ICASSP 2019) and
-# learnable dictionary encoding, LDE (Cai, Chen, Li, arXiv:1804.05160, 2018), by hand on real
-# fbank frames of SynthVox utterances, checks each against `course.pooling` and its
-# equation-literal reference, and ends with a view of every frame's assignment over time.
+# sit *relative to each centre*. This notebook builds NetVLAD (Arandjelović, Gronát, Torii, Pajdla,
+# Sivic, CVPR 2016, for place recognition), GhostVLAD (Zhong, Arandjelović, Zisserman, ACCV 2018, for
+# face recognition) — both applied to speakers by Xie, Nagrani, Chung, Zisserman, "Utterance-level
+# Aggregation for Speaker Recognition in the Wild", ICASSP 2019 — and learnable dictionary encoding,
+# LDE (Cai, Chen, Li, arXiv:1804.05160, 2018), by hand on real fbank frames of SynthVox utterances,
+# checks each against `course.pooling` and its equation-literal reference (the build stops if they
+# differ), and ends with a view of every frame's assignment over time.
 
 # %%
 # Setup. On Colab: install the course package (Colab's torch, torchaudio, numpy and
@@ -29,7 +31,7 @@ from course.env import pick
 NUM_UTTERANCES = pick(8, 4)  # SynthVox test utterances whose fbank frames we pool
 CLUSTERS = 4  # K, dictionary size
 GHOSTS = 2  # G, GhostVLAD's ghost clusters
-ALPHA = 0.02  # sharpness of the soft nearest-centre assignment
+ALPHA = 0.002  # sharpness of the soft nearest-centre assignment (squared distances here are ~10³)
 SEED = 0
 
 # %%
@@ -39,7 +41,7 @@ from torch.nn.utils.rnn import pad_sequence
 
 from course import pooling
 from course.audio import read
-from course.checks import check
+from course.checks import derive
 from course.checks.pooling2 import check_lde_weights, check_netvlad
 from course.data import default_corpus
 from course.data.corpus import test_utterances
@@ -75,6 +77,9 @@ print(f"{len(utterances)} utterances, {D} mel channels, lengths {lengths.tolist(
 # and the last term, the same for every $k$, cancels in the softmax. NetVLAD learns $w_k, b_k$ and
 # $c_k$ freely (a $1\times1$ convolution and a parameter), which is why it can do more than nearest-centre
 # assignment; the soft nearest-centre rule is a good starting point and what we show here.
+# The scale of $\alpha$ matters: on 80 CMN log-mel channels the squared distances are in the
+# thousands, so a seemingly small $\alpha$ already makes the assignment nearly hard. The cell prints
+# how soft it is for our $\alpha$ and for one ten times larger.
 
 # %%
 frames_all = torch.cat(utterances, dim=1).T  # (N, D): every valid frame
@@ -84,8 +89,22 @@ distances = ((x.unsqueeze(1) - centres[None, :, :, None]) ** 2).sum(2)  # ‖x_t
 a_by_distance = torch.softmax(-ALPHA * distances, dim=1)
 W, b = 2 * ALPHA * centres, -ALPHA * (centres**2).sum(1)
 a_by_linear = torch.softmax(torch.einsum("kd,bdt->bkt", W, x) + b[None, :, None], dim=1)
-assert check(a_by_linear, a_by_distance, name="softmax(w_kᵀx + b_k) = softmax(−α‖x − c_k‖²)", atol=1e-4)
+derive(a_by_linear, a_by_distance, name="softmax(w_kᵀx + b_k) = softmax(−α‖x − c_k‖²)", atol=1e-4)
 assert torch.allclose(a_by_linear.sum(1), torch.ones(1)), "each frame's assignments sum to one"
+
+# How soft is "soft"? With CMN log-mel frames the squared distances are large, so α sets the sharpness.
+valid_distances = distances.transpose(1, 2)[mask[:, 0]]  # (N, K) over valid frames
+print(f"squared distances ‖x_t − c_k‖²: median {valid_distances.median():.0f}")
+
+
+def mean_max_assignment(alpha):
+    return float(torch.softmax(-alpha * valid_distances, dim=1).max(1).values.mean())
+
+
+for alpha in (ALPHA, 10 * ALPHA):
+    print(f"α = {alpha:g}: the largest assignment of a frame is {mean_max_assignment(alpha):.2f} on average "
+          f"(1 = hard, 1/K = {1 / CLUSTERS:.2f} = no preference)")
+assert mean_max_assignment(ALPHA) < 0.9, "ALPHA should give a visibly soft assignment"
 
 # %% [markdown]
 # ## 2. NetVLAD: residuals per centre
@@ -110,8 +129,8 @@ netvlad = pooling.build("NetVLAD", D, num_clusters=CLUSTERS).set_centres(centres
 with torch.no_grad():
     v_library = netvlad(x, lengths)
     v_reference = torch.stack([ref_dictionary.netvlad(u, **netvlad.equation_parameters()) for u in utterances])
-assert check(v_by_hand, v_library, name="NetVLAD by hand vs course.pooling")
-assert check(v_reference, v_library, name="NetVLAD, equation-literal loops vs course.pooling")
+derive(v_by_hand, v_library, name="NetVLAD by hand vs course.pooling")
+derive(v_reference, v_library, name="NetVLAD, equation-literal loops vs course.pooling")
 print(f"embedding size K·D = {CLUSTERS}·{D} = {netvlad.out_dim}; block norms of utterance 0:",
       [round(float(n), 4) for n in v_library[0].view(CLUSTERS, D).norm(dim=-1)])
 
@@ -131,8 +150,12 @@ plt.show()
 #
 # GhostVLAD adds $G$ *ghost* clusters to the softmax, $a_{t,k}$ over $k = 1\dots K+G$, and then
 # drops $V_{K+1},\dots,V_{K+G}$. A frame that a ghost claims contributes (almost) nothing to the
-# embedding: the network can learn to route silence and noise there. Here we make the $G$
-# lowest-energy k-means centres the ghosts, so silent frames should land in them.
+# embedding. In a trained network the assignment is learned, and the motivation of Zhong et al. and
+# Xie et al. is that it can learn to send uninformative frames (silence, noise) to the ghosts; nothing
+# is trained in this notebook, so it does not show that. Here *we* choose the ghosts: the $G$ k-means
+# centres with the lowest mean log-mel energy. Quiet frames lie near those centres, so they should go
+# to the ghosts more than loud frames do — a consequence of our choice, which the cell checks on every
+# utterance.
 
 # %%
 centres_g = kmeans(frames_all, CLUSTERS + GHOSTS, seed=SEED)
@@ -142,14 +165,16 @@ ghostvlad.set_centres(centres_g, ALPHA).eval()
 with torch.no_grad():
     g_library, g_weights = ghostvlad(x, lengths, return_weights=True)
     g_reference = torch.stack([ref_dictionary.netvlad(u, **ghostvlad.equation_parameters()) for u in utterances])
-assert check(g_reference, g_library, name="GhostVLAD, equation-literal loops vs course.pooling")
+derive(g_reference, g_library, name="GhostVLAD, equation-literal loops vs course.pooling")
 assert torch.allclose(g_weights.sum(1)[mask[:, 0]], torch.ones(1)), "assignments sum to one over K + G"
-energy = utterances[0].mean(0)  # mean log-mel energy of each frame of utterance 0
-ghost_share = g_weights[0, CLUSTERS:, : lengths[0]].sum(0)
-quiet = energy < energy.median()
 print(f"embedding size stays K·D = {ghostvlad.out_dim}")
-print(f"utterance 0: ghosts take {ghost_share[quiet].mean():.0%} of each quieter-than-median frame "
-      f"and {ghost_share[~quiet].mean():.0%} of each louder one")
+for i, u in enumerate(utterances):
+    energy = u.mean(0)  # mean log-mel energy of each frame
+    ghost_share = g_weights[i, CLUSTERS:, : lengths[i]].sum(0)  # what the ghosts take of each frame
+    quiet = energy < energy.median()
+    print(f"utterance {i}: ghosts take {ghost_share[quiet].mean():.0%} of each quieter-than-median frame "
+          f"on average and {ghost_share[~quiet].mean():.0%} of each louder one")
+    assert ghost_share[quiet].mean() > ghost_share[~quiet].mean(), "quiet frames should go to the ghosts more"
 
 # %% [markdown]
 # ## 4. LDE: a mean residual per centre, with a learnable smoothing factor
@@ -178,10 +203,10 @@ with torch.no_grad():
     e_library = lde(x, lengths)
     e_reference = torch.stack([ref_lde.lde(u, **lde.equation_parameters()) for u in utterances])
     e_frames = lde_frames(x, lengths)
-assert check(e_by_hand.flatten(1), e_library, name="LDE by hand vs course.pooling", atol=1e-4)
-assert check(e_reference, e_library, name="LDE, equation-literal loops vs course.pooling", atol=1e-4)
+derive(e_by_hand.flatten(1), e_library, name="LDE by hand vs course.pooling", atol=1e-4)
+derive(e_reference, e_library, name="LDE, equation-literal loops vs course.pooling", atol=1e-4)
 share = count / lengths[:, None]
-assert check(e_frames, (e_library.view(-1, CLUSTERS, D) * share.unsqueeze(-1)).flatten(1),
+derive(e_frames, (e_library.view(-1, CLUSTERS, D) * share.unsqueeze(-1)).flatten(1),
       name="normalise='frames' = normalise='weights' × the centre's share of frames", atol=1e-4)
 
 # %% [markdown]
@@ -202,22 +227,48 @@ for name, module in [("NetVLAD", netvlad), ("GhostVLAD", ghostvlad), ("LDE", lde
         batched = module(x, lengths)
         alone = torch.cat([module(u[None]) for u in utterances])
         shuffled = torch.cat([module(u[None, :, torch.randperm(u.shape[1])]) for u in utterances])
-    assert check(batched, alone, name=f"{name}: padded batch = each utterance alone", atol=1e-4)
-    assert check(shuffled, alone, name=f"{name}: shuffling the frames changes nothing", atol=1e-4)
+    derive(batched, alone, name=f"{name}: padded batch = each utterance alone", atol=1e-4)
+    derive(shuffled, alone, name=f"{name}: shuffling the frames changes nothing", atol=1e-4)
 
 # %% [markdown]
 # ## 5. The assignment explorer
 #
 # Pick the method, the number of clusters $K$, the sharpness $\alpha$ and the utterance. A small
 # $\alpha$ spreads every frame over all centres; a large one makes the assignment nearly hard.
-# For GhostVLAD the blue rows are the ghosts: watch them light up in the pauses. Try: raise
-# $\alpha$ and see which frames the ghosts claim; then switch to NetVLAD and see where those
-# frames go instead. Why is dropping a ghost's $V_k$ not the same as dropping the frames it
-# claims? (Hint: $a_{t,k}$ is soft.)
+# For GhostVLAD the ghosts are the top rows, above the blue line (labelled "ghost 0", "ghost 1";
+# darker = more of the frame): watch them darken in the pauses. Try: raise $\alpha$ and see which
+# frames the ghosts claim; then switch to NetVLAD and see where those frames go instead. Why is
+# dropping a ghost's $V_k$ not the same as dropping the frames it claims? (Hint: $a_{t,k}$ is soft.
+# The answer is in the next cell.)
 
 # %%
 explorer = assignment_explorer(utterances, method="GhostVLAD", clusters=CLUSTERS, alpha=ALPHA)
 explorer
+
+# %% [markdown]
+# **Answer.** A frame is never wholly a ghost's: it gives $a_{t,k}$ of its residual to each kept
+# cluster and only the ghosts' share disappears. Dropping the ghosts' $V_k$ therefore removes a
+# *fraction* of every frame, while dropping "the frames a ghost claims" would remove whole frames and
+# keep the rest whole. The two agree only as the assignment becomes hard. Measured on utterance 0:
+# how much of the kept clusters' soft count comes from frames that the ghosts take most of, and how
+# far GhostVLAD's embedding is from the one computed without those frames:
+
+# %%
+def ghostvlad_without(frames, drop):
+    with torch.no_grad():
+        return ghostvlad(frames[None, :, ~drop])[0]
+
+
+with torch.no_grad():
+    for alpha in (ALPHA, 10 * ALPHA, 100 * ALPHA):
+        ghostvlad.set_centres(centres_g, alpha)
+        a0 = ghostvlad(utterances[0][None], return_weights=True)[1][0]  # (K + G, T)
+        ghostly = a0[CLUSTERS:].sum(0) > 0.5  # frames the ghosts take most of
+        kept_from_ghostly = a0[:CLUSTERS, ghostly].sum() / a0[:CLUSTERS].sum()
+        gap = (ghostvlad(utterances[0][None])[0] - ghostvlad_without(utterances[0], ghostly)).norm()
+        print(f"α = {alpha:g}: {int(ghostly.sum())} of {a0.shape[1]} frames mostly ghost; they still give "
+              f"{kept_from_ghostly:.1%} of the kept soft counts; ‖GhostVLAD − GhostVLAD without them‖ = {gap:.3f}")
+    ghostvlad.set_centres(centres_g, ALPHA)  # back to the notebook's α
 
 # %% [markdown]
 # ## Exercises

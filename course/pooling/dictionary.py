@@ -1,7 +1,10 @@
 """Dictionary pooling: NetVLAD and GhostVLAD.
 
+NetVLAD: Arandjelović, Gronát, Torii, Pajdla, Sivic, "NetVLAD: CNN architecture
+for weakly supervised place recognition", CVPR 2016. GhostVLAD: Zhong,
+Arandjelović, Zisserman, "GhostVLAD for set-based face recognition", ACCV 2018.
 Xie, Nagrani, Chung, Zisserman, "Utterance-level Aggregation for Speaker
-Recognition in the Wild", ICASSP 2019 (NetVLAD and GhostVLAD on a thin-ResNet).
+Recognition in the Wild", ICASSP 2019, applied both to speakers (on a thin-ResNet).
 Each frame x_t ∈ R^D is softly assigned to K + G clusters,
 
     a_{t,k} = softmax_k(w_kᵀ x_t + b_k),            k = 1 … K + G,

@@ -20,12 +20,12 @@ def plot_assignments(features: np.ndarray, assignments: np.ndarray, counts: np.n
     image = ax.imshow(features, origin="lower", aspect="auto", cmap="viridis",
                       extent=[0, seconds, 0, features.shape[0]])
     fig.colorbar(image, ax=ax, label="log-mel energy (CMN)")
-    ax.set(xlabel="time (s)", ylabel="mel bin", title="the frames x_t")
+    ax.set(xlabel="time (s)", ylabel="mel bin", title=r"the frames $x_t$")
 
     ax = axes[1]
     image = ax.imshow(assignments, origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1,
                       extent=[0, seconds, -0.5, clusters - 0.5], interpolation="nearest")
-    fig.colorbar(image, ax=ax, label="assignment a_{t,k}")
+    fig.colorbar(image, ax=ax, label=r"assignment $a_{t,k}$")
     winner = assignments.argmax(0)
     ax.plot((np.arange(frames) + 0.5) / frame_rate, winner, ".", ms=2, color="tab:red", label="most likely cluster")
     names = [f"k={k}" for k in range(clusters - ghosts)] + [f"ghost {g}" for g in range(ghosts)]
@@ -39,7 +39,7 @@ def plot_assignments(features: np.ndarray, assignments: np.ndarray, counts: np.n
     colours = ["tab:green"] * (clusters - ghosts) + ["tab:blue"] * ghosts
     ax.bar(range(clusters), counts, color=colours)
     ax.set_xticks(range(clusters), names)
-    ax.set(xlabel="cluster", ylabel="Σ_t a_{t,k} (frames)",
+    ax.set(xlabel="cluster", ylabel=r"$\Sigma_t\, a_{t,k}$ (frames)",
            title="soft count per cluster" + (" (blue: ghosts, dropped from the embedding)" if ghosts else ""))
     if title:
         fig.suptitle(title)
