@@ -1,5 +1,6 @@
 """The notebook 05/06 self-checks pass on a correct answer and fail, saying why, on a wrong one."""
 
+import pytest
 import torch
 
 from course.checks import pooling2 as checks
@@ -99,3 +100,35 @@ def test_power_normalise_check_fails_on_a_plain_signed_sqrt(capsys):
 def test_a_stub_that_returns_none_fails_without_raising(capsys):
     assert not checks.check_netvlad(lambda *args: None)
     assert "expected a tensor" in capsys.readouterr().out
+
+
+MISTAKES = [(check, label, wrong) for check, mistakes in [
+    (checks.check_netvlad, checks.NETVLAD_MISTAKES), (checks.check_lde_weights, checks.LDE_MISTAKES),
+    (checks.check_averaged_power, checks.POWER_MISTAKES), (checks.check_parseval_std, checks.PARSEVAL_MISTAKES),
+    (checks.check_power_normalise, checks.T2_MISTAKES)] for label, wrong in mistakes]
+
+
+@pytest.mark.parametrize("check, label, wrong", MISTAKES, ids=[f"{c.__name__}-{lab[:30]}" for c, lab, _ in MISTAKES])
+def test_each_common_mistake_fails_and_is_named(capsys, check, label, wrong):
+    assert not check(wrong)
+    out = capsys.readouterr().out
+    assert "✗" in out and f"looks like a common mistake: {label}" in out
+
+
+def test_the_notebook_stubs_are_named(capsys):
+    """The stubs of notebook 06's exercises 2 and 3 are two of the common mistakes."""
+    assert not checks.check_parseval_std(lambda s0, power, w: (power[..., 0] - s0**2).clamp(min=0).sqrt())
+    assert "only the DC bin" in capsys.readouterr().out
+    plain = torch.nn.functional.normalize
+    assert not checks.check_power_normalise(lambda v: plain(torch.sign(v) * v.abs().sqrt(), dim=-1))
+    assert "a plain signed square root" in capsys.readouterr().out
+
+
+def test_t2_check_needs_the_eps_floor_on_the_norm(capsys):
+    """A safe square root with a plain L2 normalisation blows a tiny vector up to norm 1: rejected."""
+    def no_floor(v, eps=1e-5):
+        root = torch.sign(v) * ((v.abs() + eps).sqrt() - eps**0.5)
+        return torch.nn.functional.normalize(root, dim=-1)
+
+    assert not checks.check_power_normalise(no_floor)
+    assert "no ε floor" in capsys.readouterr().out

@@ -2,16 +2,57 @@
 
 Each check runs the learner's function on several cases, compares it with the
 library (``course.pooling``) and prints ✓ or what is wrong; it returns a bool.
+When the answer is wrong, the check also tries the common mistakes of that
+exercise (each written out below as a function) and, when the answer agrees with
+one of them on every case, says which mistake it looks like.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 
 from course import pooling
 from course.checks import check_function
+
+Mistake = tuple[str, Callable]  # (what the learner probably did, a function that does exactly that)
+
+
+def _same(mine, wrong, atol: float, rtol: float) -> bool:
+    if isinstance(mine, torch.Tensor) and isinstance(wrong, torch.Tensor):
+        return (mine.shape == wrong.shape and
+                bool(torch.allclose(mine.detach().double(), wrong.detach().double(), atol=atol, rtol=rtol,
+                                    equal_nan=True)))
+    return type(mine) is type(wrong) and mine == wrong
+
+
+def name_the_mistake(fn: Callable, cases: Sequence[tuple], mistakes: Sequence[Mistake], atol: float = 1e-5,
+                     rtol: float = 1e-4) -> str | None:
+    """The first known mistake whose output ``fn`` reproduces on every case, or None."""
+    for label, wrong in mistakes:
+        try:
+            with torch.no_grad():
+                if all(_same(fn(*_copies(args)), wrong(*_copies(args)), atol, rtol) for args in cases):
+                    return label
+        except Exception:  # noqa: BLE001 - the learner's code (or a mistake) may raise anything
+            continue
+    return None
+
+
+def _copies(args: tuple) -> tuple:
+    return tuple(a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args)
+
+
+def check_with_mistakes(fn: Callable, reference: Callable, cases: Sequence[tuple], mistakes: Sequence[Mistake],
+                        name: str, atol: float = 1e-5, grad: bool = False) -> bool:
+    """``check_function``, then, on failure, a line naming the mistake the answer looks like (if known)."""
+    if check_function(fn, reference, cases, name=name, atol=atol, grad=grad):
+        return True
+    label = name_the_mistake(fn, cases, mistakes, atol=atol)
+    if label is not None:
+        print(f"  → this looks like a common mistake: {label}")
+    return False
 
 
 def _batches():
@@ -27,19 +68,52 @@ def _batches():
     return cases
 
 
+def _tstp(x, lengths, divide_by=None, unbiased=False, floor=True, masked=True, std=True):
+    """TSTP over the valid frames, with switches that reproduce the common mistakes."""
+    mask = (torch.arange(x.shape[-1])[None, None, :] < lengths[:, None, None]).to(x.dtype)
+    if not masked:
+        mask = torch.ones_like(mask)
+    count = mask.sum(-1) if divide_by is None else torch.full_like(mask.sum(-1), float(divide_by(x)))
+    mean = (x * mask).sum(-1) / count
+    var = ((x - mean[..., None]) ** 2 * mask).sum(-1) / (count - 1 if unbiased else count)
+    spread = var.clamp(min=1e-5) if floor else var
+    return torch.cat([mean, spread.sqrt() if std else spread], dim=1)
+
+
+TSTP_MISTAKES: list[Mistake] = [
+    ("the padding was included (mask forgotten)", lambda x, n: _tstp(x, n, masked=False)),
+    ("the masked sums were divided by T, the padded length, not by each utterance's length",
+     lambda x, n: _tstp(x, n, divide_by=lambda x: x.shape[-1])),
+    ("unbiased variance (÷ (n − 1)): TSTP uses the biased one, ÷ n, defined even for one frame",
+     lambda x, n: _tstp(x, n, unbiased=True)),
+    ("no floor: sqrt(var) instead of sqrt(max(var, 1e-5)), wrong (and an infinite gradient) at var = 0",
+     lambda x, n: _tstp(x, n, floor=False)),
+    ("the variance where the standard deviation belongs", lambda x, n: _tstp(x, n, std=False)),
+]
+
+
 def check_tstp_with_lengths(fn: Callable) -> bool:
     """``fn(x (B, C, T), lengths (B,)) -> (B, 2C)`` = [mean; biased std] over the valid frames."""
 
     def reference(x, lengths):
         return pooling.build("TSTP", x.shape[1])(x, lengths)
 
-    return check_function(fn, reference, _batches(), name="your TSTP with lengths", atol=1e-4, grad=True)
+    return check_with_mistakes(fn, reference, _batches(), TSTP_MISTAKES, name="your TSTP with lengths", atol=1e-4,
+                               grad=True)
 
 
 MQMHASTP_CASES = [dict(in_dim=1536, queries=q, heads=h) for q, h in [(1, 1), (2, 4), (4, 16), (3, 8)]]
 
+OUTPUT_SIZE_MISTAKES: list[Mistake] = [
+    ("the standard deviation is missing: each head gives a mean *and* a std", lambda c: c["queries"] * c["in_dim"]),
+    ("the queries are missing: each query repeats the whole attention", lambda c: 2 * c["in_dim"]),
+    ("each head counted with all D channels: a head has d_h = D / H of them",
+     lambda c: 2 * c["queries"] * c["heads"] * c["in_dim"]),
+]
 
-def _compare_integers(fn: Callable, cases: list[dict], truth: Callable, what: str) -> bool:
+
+def _compare_integers(fn: Callable, cases: list[dict], truth: Callable, what: str,
+                      mistakes: Sequence[Mistake] = ()) -> bool:
     for case in cases:
         try:
             answer = fn(**case)
@@ -49,19 +123,48 @@ def _compare_integers(fn: Callable, cases: list[dict], truth: Callable, what: st
         expected = truth(case)
         if not isinstance(answer, int) or answer != expected:
             print(f"✗ {what} for {case}: got {answer!r}, expected an int equal to the library's {expected}")
+            label = next((lab for lab, wrong in mistakes if _matches_everywhere(fn, wrong, cases)), None)
+            if label is not None:
+                print(f"  → this looks like a common mistake: {label}")
             return False
     print(f"✓ {what} matches the library on {len(cases)} configurations")
     return True
 
 
+def _matches_everywhere(fn: Callable, wrong: Callable, cases: list[dict]) -> bool:
+    try:
+        return all(fn(**case) == wrong(case) for case in cases)
+    except Exception:  # noqa: BLE001 - the learner's code may raise anything
+        return False
+
+
 def check_mqmhastp_output_size(fn: Callable) -> bool:
     """``fn(in_dim, queries, heads) -> int``, the embedding size of MQMHASTP."""
     return _compare_integers(fn, MQMHASTP_CASES, lambda c: pooling.build("MQMHASTP", **c).out_dim,
-                             "MQMHASTP output size")
+                             "MQMHASTP output size", OUTPUT_SIZE_MISTAKES)
 
 
 MQMHASTP_PARAM_CASES = [dict(in_dim=1536, queries=q, heads=h, layers=n, d_s=s, d_k=64)
                         for q, h, n, s in [(1, 1, 2, 1), (2, 4, 2, 1), (2, 4, 1, 1), (1, 8, 2, 192), (4, 2, 1, 768)]]
+
+
+def _mqmhastp_count(c: dict, biases: bool = True, queries: bool = True, second_layer: bool = True) -> int:
+    d_h = c["in_dim"] // c["heads"]
+    b = 1 if biases else 0
+    if c["layers"] == 1:
+        per_head = d_h * c["d_s"] + b * c["d_s"]
+    else:
+        per_head = d_h * c["d_k"] + b * c["d_k"] + (c["d_k"] * c["d_s"] + b * c["d_s"] if second_layer else 0)
+    return (c["queries"] if queries else 1) * c["heads"] * per_head
+
+
+PARAMETER_MISTAKES: list[Mistake] = [
+    ("the biases are missing: every scorer layer has one per output row (even the inert last ones)",
+     lambda c: _mqmhastp_count(c, biases=False)),
+    ("the queries share their scorers: each query has its own parameters",
+     lambda c: _mqmhastp_count(c, queries=False)),
+    ("with two layers, only the first one (d_h → d_k) was counted", lambda c: _mqmhastp_count(c, second_layer=False)),
+]
 
 
 def check_mqmhastp_parameters(fn: Callable) -> bool:
@@ -70,4 +173,4 @@ def check_mqmhastp_parameters(fn: Callable) -> bool:
     def truth(case):
         return sum(p.numel() for p in pooling.build("MQMHASTP", **case).parameters())
 
-    return _compare_integers(fn, MQMHASTP_PARAM_CASES, truth, "MQMHASTP parameter count")
+    return _compare_integers(fn, MQMHASTP_PARAM_CASES, truth, "MQMHASTP parameter count", PARAMETER_MISTAKES)

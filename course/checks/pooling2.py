@@ -1,7 +1,9 @@
 """Self-checks for the dictionary, bilinear and spectral pooling exercises (notebooks 05 and 06).
 
 Each check runs the learner's function on several cases, compares it with the
-library (``course.pooling``) and prints ✓ or what is wrong; it returns a bool.
+library (``course.pooling``) and prints ✓ or what is wrong; it returns a bool. On a
+wrong answer it also names the common mistake the answer reproduces, when it is
+one of those written out below.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from collections.abc import Callable
 import torch
 
 from course import pooling
-from course.checks import check_function
+from course.checks.pooling import Mistake, check_with_mistakes
 from course.pooling.bilinear import power_normalise
 from course.pooling.spectral import dc_statistics
+
+EPS = 1e-5
 
 
 def _padded_batches(channels: int = 5):
@@ -27,6 +31,35 @@ def _padded_batches(channels: int = 5):
             x[i, :, n:] = 9.0  # padding garbage: must not leak into the embedding
         cases.append((x, lengths))
     return cases, generator
+
+
+def _valid(x, lengths):
+    return (torch.arange(x.shape[-1])[None] < lengths[:, None]).to(x.dtype).unsqueeze(1)  # (B, 1, T)
+
+
+def _netvlad(x, lengths, W, b, c, masked=True, intra=True, final=True, over_time=False, centred=True):
+    """NetVLAD with switches that reproduce the common mistakes."""
+    valid = _valid(x, lengths) if masked else torch.ones_like(x[:, :1])
+    logits = torch.einsum("kd,bdt->bkt", W, x) + b[None, :, None]
+    if over_time:
+        a = torch.softmax(logits.masked_fill(valid == 0, -torch.inf), dim=-1) * valid
+    else:
+        a = torch.softmax(logits, dim=1) * valid
+    V = torch.einsum("bkt,bdt->bkd", a, x * valid) - (a.sum(-1, keepdim=True) * c if centred else 0)
+    if intra:
+        V = V / V.norm(dim=-1, keepdim=True)
+    v = V.flatten(1)
+    return v / v.norm(dim=-1, keepdim=True) if final else v
+
+
+NETVLAD_MISTAKES: list[Mistake] = [
+    ("the padding was included (mask forgotten)", lambda *a: _netvlad(*a, masked=False)),
+    ("no intra-normalisation: each V_k must be L2-normalised before flattening", lambda *a: _netvlad(*a, intra=False)),
+    ("no final L2 normalisation of the flattened vector", lambda *a: _netvlad(*a, final=False)),
+    ("the softmax ran over time: a frame is shared among the clusters (softmax over k)",
+     lambda *a: _netvlad(*a, over_time=True)),
+    ("the centres were not subtracted: V_k sums residuals x_t − c_k", lambda *a: _netvlad(*a, centred=False)),
+]
 
 
 def check_netvlad(fn: Callable) -> bool:
@@ -43,7 +76,23 @@ def check_netvlad(fn: Callable) -> bool:
             pool.centres.copy_(c)
         return pool(x, lengths)
 
-    return check_function(fn, reference, cases, name="your NetVLAD", atol=1e-5)
+    return check_with_mistakes(fn, reference, cases, NETVLAD_MISTAKES, name="your NetVLAD", atol=1e-5)
+
+
+def _lde_weights(x, lengths, mu, s, masked=True, over_time=False, sign=-1.0):
+    valid = _valid(x, lengths)
+    logits = sign * s[None, :, None] * ((x.unsqueeze(1) - mu[None, :, :, None]) ** 2).sum(2)
+    if over_time:
+        return torch.softmax(logits.masked_fill(valid == 0, -torch.inf), dim=-1) * valid
+    w = torch.softmax(logits, dim=1)
+    return w * valid if masked else w
+
+
+LDE_MISTAKES: list[Mistake] = [
+    ("padded frames were not set to 0 (mask forgotten)", lambda *a: _lde_weights(*a, masked=False)),
+    ("the softmax ran over time, not over the centres", lambda *a: _lde_weights(*a, over_time=True)),
+    ("the sign is lost: softmax_c(+s_c‖x − μ_c‖²) favours the *farthest* centre", lambda *a: _lde_weights(*a, sign=1.0)),
+]
 
 
 def check_lde_weights(fn: Callable) -> bool:
@@ -58,7 +107,7 @@ def check_lde_weights(fn: Callable) -> bool:
             pool.smoothing.copy_(s)
         return pool(x, lengths, return_weights=True)[1]
 
-    return check_function(fn, reference, cases, name="your LDE weights", atol=1e-5)
+    return check_with_mistakes(fn, reference, cases, LDE_MISTAKES, name="your LDE weights", atol=1e-5)
 
 
 def _tiled_cases():
@@ -74,7 +123,26 @@ def check_averaged_power(fn: Callable) -> bool:
                              hop=window_length, bins=window_length // 2 + 1)
         return pool.spectra(x)[1]
 
-    return check_function(fn, reference, _tiled_cases(), name="your averaged power spectrum", atol=1e-5)
+    return check_with_mistakes(fn, reference, _tiled_cases(), POWER_MISTAKES, name="your averaged power spectrum",
+                               atol=1e-5)
+
+
+def _averaged_power(x, window_length, scale=True, square=True, average_first=False):
+    batch, channels, frames = x.shape
+    segments = x.reshape(batch, channels, frames // window_length, window_length)
+    spectrum = torch.fft.rfft(segments / window_length if scale else segments, dim=-1)
+    if average_first:
+        return spectrum.mean(2).abs().pow(2)
+    return spectrum.abs().pow(2 if square else 1).mean(2)
+
+
+POWER_MISTAKES: list[Mistake] = [
+    ("the window does not sum to one (w_j = 1, not 1/W): the power is W² times too large",
+     lambda x, w: _averaged_power(x, w, scale=False)),
+    ("|X_m[k]| where the power |X_m[k]|² belongs", lambda x, w: _averaged_power(x, w, square=False)),
+    ("the complex spectra were averaged before squaring: that is |S[k]|², not P[k]",
+     lambda x, w: _averaged_power(x, w, average_first=True)),
+]
 
 
 def check_parseval_std(fn: Callable) -> bool:
@@ -90,12 +158,69 @@ def check_parseval_std(fn: Callable) -> bool:
         mean = s0[..., None].to(torch.complex64)
         return dc_statistics(mean, power, window_length)[1].clamp(min=0).sqrt()
 
-    return check_function(fn, reference, cases, name="your Parseval std", atol=1e-5)
+    return check_with_mistakes(fn, reference, cases, PARSEVAL_MISTAKES, name="your Parseval std", atol=1e-5)
+
+
+def _parseval_std(s0, power, window_length, twins="right"):
+    counts = torch.full((power.shape[-1],), 1.0 if twins == "none" else 2.0, dtype=power.dtype)
+    if twins != "all":
+        counts[0] = 1.0
+        if window_length % 2 == 0:
+            counts[-1] = 1.0
+    if twins == "dc":
+        counts = torch.zeros_like(counts)
+        counts[0] = 1.0
+    return ((power * counts).sum(-1) - s0**2).clamp(min=0).sqrt()
+
+
+PARSEVAL_MISTAKES: list[Mistake] = [
+    ("only the DC bin: P[0] − S[0]² misses the variance inside the segments", lambda *a: _parseval_std(*a, twins="dc")),
+    ("the one-sided bins were summed as they are: bins 0 < k < W/2 stand for two two-sided bins each",
+     lambda *a: _parseval_std(*a, twins="none")),
+    ("every bin was doubled: DC (and the Nyquist bin W/2 for even W) have no twin",
+     lambda *a: _parseval_std(*a, twins="all")),
+]
+
+
+def _t2(v, safe=True, signed=True, floor="eps", normalise_first=False):
+    """T2 with switches that reproduce the common mistakes; ``floor``: "eps" (right), "none", or
+    "normalize" (``F.normalize``'s 1e-12 floor on the norm, which only avoids 0/0)."""
+    if normalise_first:
+        v = v / v.norm(dim=-1, keepdim=True).clamp(min=EPS**0.5)
+    magnitude = (v.abs() + EPS).sqrt() - EPS**0.5 if safe else v.abs().sqrt()
+    root = torch.sign(v) * magnitude if signed else magnitude
+    if normalise_first:
+        return root
+    if floor == "normalize":
+        return root / root.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+    squared = root.pow(2).sum(-1, keepdim=True)
+    return root / (squared.clamp(min=EPS) if floor == "eps" else squared).sqrt()
+
+
+_PLAIN = "a plain signed square root sign(v)·sqrt(|v|): use sign(v)·(sqrt(|v| + ε) − sqrt(ε)), finite slope at 0"
+_NO_FLOOR = ("no ε floor on the norm: divide by sqrt(max(‖root‖², ε)), or a (near-)zero vector is blown up to "
+             "norm 1 (or to NaN)")
+T2_MISTAKES: list[Mistake] = [
+    (_PLAIN, lambda v: _t2(v, safe=False)),
+    (_PLAIN + "; and no ε floor on the norm", lambda v: _t2(v, safe=False, floor="normalize")),
+    (_PLAIN + "; and no ε floor on the norm", lambda v: _t2(v, safe=False, floor="none")),
+    ("the sign is lost: sqrt(|v| + ε) − sqrt(ε) must keep the sign of v", lambda v: _t2(v, signed=False)),
+    (_NO_FLOOR, lambda v: _t2(v, floor="none")),
+    (_NO_FLOOR, lambda v: _t2(v, floor="normalize")),
+    ("L2 normalisation before the square root: T2 takes the root first", lambda v: _t2(v, normalise_first=True)),
+]
 
 
 def check_power_normalise(fn: Callable) -> bool:
-    """``fn(v (B, N)) -> (B, N)``: ABP's T2, a signed square root (finite slope at 0), then L2 normalisation."""
+    """``fn(v (B, N)) -> (B, N)``: ABP's T2, a signed square root (finite slope at 0), then L2 normalisation
+    with the squared norm floored at ε = 1e-5.
+
+    The cases separate each step: generic vectors (the safe vs the plain root differ by about sqrt(ε)),
+    vectors with zeros (the plain root's gradient is infinite there), and a vector so small that its
+    root's squared norm is below ε (only the floor keeps it small instead of blowing it up to norm 1).
+    """
     generator = torch.Generator().manual_seed(2)
     cases = [(torch.randn(2, 6, generator=generator),), (torch.randn(3, 4, generator=generator) ** 3,),
-             (torch.zeros(1, 5),), (torch.tensor([[0.0, 1.0, -4.0, 0.0]]),)]
-    return check_function(fn, power_normalise, cases, name="your T2", atol=1e-5, grad=True)
+             (torch.zeros(1, 5),), (torch.tensor([[0.0, 1.0, -4.0, 0.0]]),),
+             (1e-9 * torch.randn(2, 6, generator=generator),)]
+    return check_with_mistakes(fn, power_normalise, cases, T2_MISTAKES, name="your T2", atol=1e-5, grad=True)
