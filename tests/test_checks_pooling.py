@@ -54,7 +54,8 @@ def test_tstp_check_names_each_common_mistake(capsys, label, wrong):
     assert "✗" in out and f"looks like a common mistake: {label}" in out
 
 
-@pytest.mark.parametrize("label, wrong", checks.OUTPUT_SIZE_MISTAKES, ids=[m[0][:40] for m in checks.OUTPUT_SIZE_MISTAKES])
+@pytest.mark.parametrize("label, wrong", checks.OUTPUT_SIZE_MISTAKES,
+                         ids=[m[0][:40] for m in checks.OUTPUT_SIZE_MISTAKES])
 def test_output_size_check_names_each_common_mistake(capsys, label, wrong):
     assert not checks.check_mqmhastp_output_size(lambda in_dim, queries, heads: wrong(
         dict(in_dim=in_dim, queries=queries, heads=heads)))

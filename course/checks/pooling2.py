@@ -91,7 +91,8 @@ def _lde_weights(x, lengths, mu, s, masked=True, over_time=False, sign=-1.0):
 LDE_MISTAKES: list[Mistake] = [
     ("padded frames were not set to 0 (mask forgotten)", lambda *a: _lde_weights(*a, masked=False)),
     ("the softmax ran over time, not over the centres", lambda *a: _lde_weights(*a, over_time=True)),
-    ("the sign is lost: softmax_c(+s_c‖x − μ_c‖²) favours the *farthest* centre", lambda *a: _lde_weights(*a, sign=1.0)),
+    ("the sign is lost: softmax_c(+s_c‖x − μ_c‖²) favours the *farthest* centre",
+     lambda *a: _lde_weights(*a, sign=1.0)),
 ]
 
 
