@@ -5,15 +5,16 @@ As the seed article cites it: "Attentive Bilinear Pooling (ABP) - Interspeech
 them) and K attention heads:
 
     A   = softmax_L(conv1x1(H)) ∈ R^{K×L}           (each row sums to 1 over the frames)
-    μ   = T2(T1(A H))                                first-order attentive statistics, K·D
-    σ²  = T2(T1(A (H − μ_k)⊙(H − μ_k)))              second-order attentive statistics, K·D
+    m   = A H ∈ R^{K×D}                              row m_k: head k's attentive mean (unnormalised)
+    μ   = T2(T1(m))                                  first-order attentive statistics, K·D
+    σ²  = T2(T1(A (H − m_k)⊙(H − m_k)))              second-order attentive statistics, K·D
     out = [μ; σ²] → 2·K·D
 
 A H is the bilinear (outer-product) pooling of the attention map with the
 frames, summed over time, as in cross-layer bilinear pooling. T1 reshapes to a
 vector; T2 is a signed square root followed by L2 normalisation (applied to μ
 and σ² separately). The second-order term is our reading of the seed, whose
-equation image is missing: the per-head attentive variance Σ_l A_kl (H_l − μ_k)²,
+equation image is missing: the per-head attentive variance Σ_l A_kl (H_l − m_k)²,
 computed as A(H⊙H) − μ⊙μ after shifting H by its plain mean (the variance does
 not change; the cancellation does) and clamped at 0. The signed square root is
 ``numerics.signed_sqrt``: its slope stays finite at 0, e.g. a zero variance.

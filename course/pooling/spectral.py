@@ -90,19 +90,27 @@ def spectral_statistics(spectrum: torch.Tensor, beta: torch.Tensor):
     return first, power
 
 
+def two_sided_counts(window_length: int, bins: int | None = None, dtype=torch.float32, device=None) -> torch.Tensor:
+    """How many two-sided bins each one-sided bin k = 0 … bins − 1 stands for: 1 for DC, 1 for the
+    Nyquist bin W/2 (even W), 2 for every other bin (P[k] = P[W − k] for a real signal)."""
+    bins = window_length // 2 + 1 if bins is None else bins
+    counts = torch.full((bins,), 2.0, dtype=dtype, device=device)
+    counts[0] = 1.0
+    if window_length % 2 == 0 and bins > window_length // 2:
+        counts[window_length // 2] = 1.0  # the Nyquist bin has no twin
+    return counts
+
+
 def dc_statistics(first: torch.Tensor, power: torch.Tensor, window_length: int):
     """μ = S[0] and σ² = Σ_{k<W} P[k] − S[0]² from the one-sided bins (all W // 2 + 1 of them).
 
     Exact for a rectangular unit-sum window whose hop equals W and tiles the
     utterance (see the module docstring); the one-sided bins 1 … ⌈W/2⌉ − 1
-    stand for two two-sided bins each (P[k] = P[W − k] for a real signal).
+    stand for two two-sided bins each (``two_sided_counts``).
     """
     if power.shape[-1] != window_length // 2 + 1:
         raise ValueError(f"dc_statistics needs all {window_length // 2 + 1} one-sided bins, got {power.shape[-1]}")
-    counts = torch.full((power.shape[-1],), 2.0, dtype=power.dtype, device=power.device)
-    counts[0] = 1.0
-    if window_length % 2 == 0:
-        counts[-1] = 1.0  # the Nyquist bin has no twin
+    counts = two_sided_counts(window_length, dtype=power.dtype, device=power.device)
     mean = first[..., 0].real
     return mean, (power * counts).sum(-1) - mean**2
 

@@ -58,9 +58,9 @@ def plot_stsp(views: dict, title: str = "") -> plt.Figure:
             ax.annotate(f"{v:.3f}", (x, v), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(positions, labels)
     ax.axhline(0, color="k", lw=0.5)
-    verdict = "hold exactly" if views["dc_is_statistics"] else "do not hold"
-    ax.set(ylabel="value", title=f"DC values vs statistics pooling: the relations {verdict}\n"
-           "(exact for a rectangular window, hop = W, W dividing T)")
+    verdict = "hold exactly" if views["dc_is_statistics"] else "do not hold here"
+    ax.set(ylabel="value", title=f"S[0] = mean and Parseval std: {verdict}\n"
+           "(rectangular window, hop = W, W divides T);\nDC-only std = std only for W = 1")
     ax.legend(fontsize=8, loc="best")
     if title:
         fig.suptitle(title)
@@ -76,7 +76,8 @@ def plot_power_shares(freqs: np.ndarray, shares: dict, kept: int, title: str = "
     for name, share in shares.items():
         ax.plot(freqs, share, "o-", ms=4, label=name)
     ax.set_yscale("log")
-    ax.set(xlabel="modulation frequency (Hz)", ylabel="share of the averaged power P[k]",
-           title=title or "averaged spectrum, mean over channels")
+    ax.set(xlabel="modulation frequency (Hz)", ylabel="share of the total power",
+           title=(title or "averaged spectrum, mean over channels") + "\n(one-sided bins 0 < k < W/2 counted twice: "
+           "their mirror bins W − k hold the same power)")
     ax.legend(fontsize=8)
     return fig
