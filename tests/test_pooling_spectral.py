@@ -17,7 +17,7 @@ from pooling_properties import (
 )
 
 from course.pooling.reference import spectral as reference
-from course.pooling.spectral import dc_statistics
+from course.pooling.spectral import dc_statistics, two_sided_counts
 
 D = 6
 CONFIGS = [{}, {"window": "rectangular", "window_length": 5, "hop": 2, "bins": 3},
@@ -160,3 +160,22 @@ def test_finite_on_constant_input_one_frame_and_one_valid_frame(name):
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_finite_under_autocast(name, dtype):
     assert_finite_under_autocast(build(name, D), D, dtype)
+
+
+def test_two_sided_counts_give_no_twin_to_dc_and_nyquist():
+    torch.testing.assert_close(two_sided_counts(4), torch.tensor([1.0, 2.0, 1.0]))  # even W: Nyquist bin 2
+    torch.testing.assert_close(two_sided_counts(5), torch.tensor([1.0, 2.0, 2.0]))  # odd W: no Nyquist bin
+    torch.testing.assert_close(two_sided_counts(8, bins=3), torch.tensor([1.0, 2.0, 2.0]))
+
+
+@pytest.mark.parametrize("window", ["rectangular", "hann"])
+def test_dc_is_a_weighted_mean_uniform_inside_for_half_overlapping_windows(window):
+    """S[0] = Σ_t ω_t x_t with Σ ω_t = 1; with hop W/2 the interior weights are equal: the gap to the
+    mean is an edge effect."""
+    window_length, frames = 8, 64
+    pool = build("STSP", 1, window=window, window_length=window_length, hop=window_length // 2, bins=1)
+    omega = pool.spectra(torch.eye(frames)[:, None, :])[0][:, 0, 0].real  # S[0] of each impulse
+    torch.testing.assert_close(omega.sum(), torch.tensor(1.0))
+    interior = omega[window_length:-window_length]
+    torch.testing.assert_close(interior, torch.full_like(interior, interior[0].item()))
+    assert omega[0] < interior[0]

@@ -6,7 +6,7 @@ import torch
 
 from course.features import fbank
 from course.models.ecapa import ECAPA_TDNN
-from course.viz.attention import attention_entropy, entropy_gap, frame_times
+from course.viz.attention import attention_entropy, entropy_gap, frame_times, plot_entropy_gaps
 from course.widgets.attention import attention_explorer, weighted_poolings
 
 NAMES = ["ASTP", "SAP", "MHA", "MQMHASTP"]
@@ -87,3 +87,55 @@ def test_entropy_is_one_for_uniform_and_zero_for_one_frame():
 def test_entropy_gap_is_zero_for_uniform_and_log_t_for_one_frame():
     np.testing.assert_allclose(entropy_gap(np.full((1, 8), 1 / 8)), [0.0], atol=1e-12)
     np.testing.assert_allclose(entropy_gap(np.eye(8)[:1]), [np.log(8)])
+
+
+class RecordingOutput:
+    """Stands in for the widget's Output: records whether code runs inside it."""
+
+    def __init__(self):
+        self.inside = False
+
+    def __enter__(self):
+        self.inside = True
+        return self
+
+    def __exit__(self, *exc):
+        self.inside = False
+
+    def clear_output(self, wait=False):
+        pass
+
+
+def test_a_model_trained_on_first_choice_reports_inside_the_widget_output():
+    """Loading (or training) a pooling's model when it is first chosen runs inside the explorer's
+    Output, where its messages and progress bar show, not in the log of a widget callback."""
+    loaded_inside = {}
+    explorer = None
+
+    def loader(name):
+        if explorer is not None:
+            loaded_inside[name] = explorer.output.inside
+        return tiny_model(name)
+
+    explorer = attention_explorer(models=loader, utterances=utterances(), poolings=["ASTP", "SAP"])
+    explorer.output = RecordingOutput()
+    explorer.controls["pooling"].value = "SAP"
+    assert loaded_inside == {"SAP": True}
+
+
+def test_the_menu_can_be_limited_to_the_poolings_met_so_far():
+    explorer = attention_explorer(models=tiny_model, utterances=utterances(), poolings=["ASTP", "MHA"])
+    assert list(explorer.controls["pooling"].options) == ["ASTP", "MHA"]
+
+
+def test_entropy_gap_plot_draws_the_threshold_on_the_mean_bar_only():
+    gaps = {"a": 0.3, "b": 0.1}
+    fig = plot_entropy_gaps(gaps, threshold=0.15, baseline={"a": 0.01, "b": 0.02})
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "mean over utterances"
+    widths = sorted(round(p.get_width(), 6) for p in ax.patches)
+    assert round(np.mean(list(gaps.values())), 6) in widths and 0.015 in widths  # both means drawn
+    (line,) = [ln for ln in ax.get_lines() if ln.get_label().startswith("asserted")]
+    ys = line.get_ydata()
+    assert min(ys) >= len(gaps) - 0.5  # only across the mean row
