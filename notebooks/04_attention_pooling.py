@@ -359,7 +359,7 @@ _ = cost("MHA", "MHA + std", with_std=True)
 # **But a fixed $\tau_j$ with a learnable $v_j, k_j$ is a reparametrisation:**
 # $e_{j,t}/\tau_j = (v_j/\tau_j)^\top\tanh(Wh_t+b) + k_j/\tau_j$, so any head at temperature $\tau_j$
 # equals a head at temperature 1 with $v_j/\tau_j, k_j/\tau_j$. The temperatures do not change what the
-# heads can express; they change where training starts (a head at $\tau = 8$ starts 8 times flatter)
+# heads can express; they change where training starts (a head at $\tau = 8$ starts with scores 8 times smaller)
 # and how fast it moves (under plain SGD the effective $v_j/\tau_j$ moves $\tau_j^2$ times slower).
 
 # %%
@@ -664,7 +664,8 @@ assert check_mqmhastp_output_size(mqmhastp_output_size)
 
 # %% [markdown]
 # **Exercise 3.** Count MQMHASTP's parameters: `mqmhastp_parameters(in_dim, queries, heads, layers,
-# d_s, d_k)`. Each (query, head) pair has its own scorer with weights *and* biases.
+# d_s, d_k)`. Each (query, head) pair has its own scorer with weights *and* biases (count the inert
+# last-layer biases of section 8 too: the library holds them).
 
 # %%
 def mqmhastp_parameters(in_dim, queries, heads, layers, d_s, d_k):

@@ -78,8 +78,9 @@ print(f"{len(utterances)} utterances, {D} mel channels, lengths {lengths.tolist(
 # $c_k$ freely (a $1\times1$ convolution and a parameter), which is why it can do more than nearest-centre
 # assignment; the soft nearest-centre rule is a good starting point and what we show here.
 # The scale of $\alpha$ matters: on 80 CMN log-mel channels the squared distances are in the
-# thousands, so a seemingly small $\alpha$ already makes the assignment nearly hard. The cell prints
-# how soft it is for our $\alpha$ and for one ten times larger.
+# hundreds to thousands, so a seemingly small $\alpha$ already makes the assignment nearly hard.
+# The cell prints their median and how soft the assignment is for our $\alpha$ and for one ten
+# times larger.
 
 # %%
 frames_all = torch.cat(utterances, dim=1).T  # (N, D): every valid frame
@@ -131,8 +132,10 @@ with torch.no_grad():
     v_reference = torch.stack([ref_dictionary.netvlad(u, **netvlad.equation_parameters()) for u in utterances])
 derive(v_by_hand, v_library, name="NetVLAD by hand vs course.pooling")
 derive(v_reference, v_library, name="NetVLAD, equation-literal loops vs course.pooling")
+block_norms = v_library.view(-1, CLUSTERS, D).norm(dim=-1)
 print(f"embedding size K·D = {CLUSTERS}·{D} = {netvlad.out_dim}; block norms of utterance 0:",
-      [round(float(n), 4) for n in v_library[0].view(CLUSTERS, D).norm(dim=-1)])
+      [round(float(n), 4) for n in block_norms[0]], f"(1/√K = {CLUSTERS ** -0.5:.4f})")
+assert torch.allclose(block_norms, torch.full_like(block_norms, CLUSTERS**-0.5), atol=1e-5)
 
 # %% [markdown]
 # Which frames go where? Below, the fbank frames of one utterance, each frame's soft assignment

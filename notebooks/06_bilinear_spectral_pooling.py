@@ -121,8 +121,8 @@ print(f"output size 2·K·D = 2·{HEADS}·{D} = {abp.out_dim}; norms of the two 
 # keeps the lowest $K$ bins of both, per channel: $[\mathrm{Re}\,S[0..K-1];\mathrm{Im}\,S[1..K-1];P[0..K-1]]$
 # ($\mathrm{Im}\,S[0]=0$ always), i.e. $C(3K-1)$ numbers. Which spectra to average, $W$, $h$,
 # $K$ and the window are our choices (the paper's values are not verified here): Hann, $W=16$
-# frames (160 ms), $h=8$, $K=4$, so the bins are 0, 6.25, 12.5 and 18.75 Hz of *modulation*
-# of the feature map.
+# frames (160 ms), $h=8$, $K=4$, so the kept bins are $k \cdot 100/W$ Hz of *modulation* of the
+# feature map, $k = 0 \dots K-1$ (printed below).
 #
 # One consequence of averaging the complex $X_m[k]$: for $k>0$ each segment's phase depends on where
 # the segment starts, so for a roughly stationary channel the average $S[k]$ tends to 0, and only
@@ -145,6 +145,7 @@ with torch.no_grad():
 derive(stsp_by_hand, stsp_library, name="STSP by hand vs course.pooling")
 derive(stsp_reference, stsp_library[:1], name="STSP, equation-literal loops vs course.pooling")
 print(f"output size C·(3K − 1) = {D}·{3 * BINS - 1} = {stsp.out_dim}")
+print(f"kept bins at a 100 frames/s frame rate: {[k * 100 / WINDOW for k in range(BINS)]} Hz of modulation")
 
 # Averaging *complex* spectra: for k > 0 the phases of the segments differ, so S[k] averages towards 0.
 first_order_share = (S.abs() ** 2 / P)[0]  # |S[k]|² / P[k] per channel and bin, utterance 0
@@ -433,8 +434,10 @@ assert check_parseval_std(my_parseval_std)
 # %% [markdown]
 # **Exercise 3.** Write ABP's $T_2$ for a batch of vectors `(B, N)`: the signed square root
 # $\mathrm{sign}(v)(\sqrt{|v|+\epsilon}-\sqrt\epsilon)$ with $\epsilon = 10^{-5}$, then L2
-# normalisation with the squared norm floored at $\epsilon$. The check compares gradients too,
-# on vectors that contain zeros: a plain $\sqrt{|v|}$ fails there.
+# normalisation with the squared norm floored at $\epsilon$: divide by $\sqrt{\max(\lVert r\rVert^2,\epsilon)}$.
+# The check compares values and gradients on random vectors, on vectors that contain zeros (a plain
+# $\sqrt{|v|}$ has an infinite slope there) and on a vector so small that only the floor keeps it
+# small; when the answer is wrong it says which common mistake it looks like.
 
 # %%
 def my_t2(v):
