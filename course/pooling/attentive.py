@@ -8,7 +8,9 @@ normalised over time, and the weights replace 1/T in the mean and the std:
     μ̃ = Σ_t α_t h_t,                      σ̃ = sqrt(Σ_t α_t h_t ⊙ h_t − μ̃ ⊙ μ̃).
 
 Output [μ̃; σ̃] → 2D. f is a non-linearity (tanh or ReLU). The variance is
-computed two-pass, Σ α (h − μ̃)², the same number but never negative.
+computed two-pass, Σ α (h − μ̃)², the same number but never negative. The bias k
+is the same for every frame and cancels in the softmax (zero gradient): kept
+for the equation's parameter count, inert.
 """
 
 from __future__ import annotations

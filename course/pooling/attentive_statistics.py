@@ -12,6 +12,13 @@ deviation to every frame ("global context") or is x_t alone. f is tanh; the
 SpeechBrain flavour (``attention_norm=True``) inserts ReLU and BatchNorm before
 it. Output [μ̃; σ̃] → 2D. The variance is the two-pass Σ α (x − μ̃)², equal to the
 paper's Σ α x² − μ̃² but never negative.
+
+The context's σ is the biased standard deviation over the valid frames with the
+course's floor, sqrt(max(var, 1e-5)); WeSpeaker uses the unbiased ``torch.var``
+and sqrt(var + 1e-10) (a factor sqrt(T/(T − 1)) apart): mind it when loading
+its weights. The biases k_c are constant over t and cancel in softmax_t (zero
+gradient); they are kept so that parameter counts and state dicts match the
+references'.
 """
 
 from __future__ import annotations

@@ -6,19 +6,26 @@ d_h = D/H; head j scores its own slice h_{j,t} of each frame with a vector u_j:
 
     α_{j,t} = softmax_t(u_jᵀ h_{j,t}),     c_j = Σ_t α_{j,t} h_{j,t},     [c_1; …; c_H] → D
 
-(or [μ̃; σ̃] → 2D with ``with_std=True``, the statistics version).
+(or [μ̃; σ̃] → 2D with ``with_std=True``, the statistics version). India et al.
+divide the scores by √d_h; we do not, a reparametrisation (u_j/√d_h is just
+another u_j) that changes only the initial scale and learning speed of u_j.
 
 MR-MHA: Wang, Fang, Yao, Li, "Multi-Resolution Multi-Head Attention in Deep
 Speaker Embedding", ICASSP 2020. Every head sees all D channels ("global"
-heads) and has its own temperature τ_j, which sharpens (τ < 1) or flattens
-(τ > 1) its weights:
+heads) and has its own temperature τ_j, which, for the same scores, sharpens
+(τ < 1) or flattens (τ > 1) its weights:
 
     e_{j,t} = v_jᵀ tanh(W h_t + b) + k_j,   α_{j,t} = softmax_t(e_{j,t} / τ_j),
     [μ̃_1; σ̃_1; …; μ̃_H; σ̃_H] → 2·D·H.
 
 Which layers the heads share is our choice (our sources do not say): here W, b
 are shared and v_j, k_j, τ_j are per head; the temperatures are fixed
-hyperparameters, 1, 2, 4, … by default (also our choice).
+hyperparameters, 1, 2, 4, … by default (also our choice). With v_j and k_j
+learnable, a fixed τ_j is a reparametrisation: e/τ = (v/τ)ᵀ tanh(·) + k/τ, so a
+head at τ_j equals a head at τ = 1 with v_j/τ_j, k_j/τ_j (notebook 04 shows it);
+τ_j sets the initial sharpness and the learning speed, not what a head can
+express. The biases k_j are constant over t and cancel in the softmax: they
+are kept (for parameter counts like the references') but receive no gradient.
 """
 
 from __future__ import annotations

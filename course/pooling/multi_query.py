@@ -13,7 +13,9 @@ the whole attention is repeated for Q queries, each with its own parameters:
 concatenated as [μ̃_{1,1}; σ̃_{1,1}; μ̃_{1,2}; σ̃_{1,2}; …] → 2·Q·D. With d_s = 1 each head
 has one scalar weight per frame (ASP-like); with d_s = d_h the weights are
 channel-wise (ASTP-like). With Q = H = 1, two layers, d_s = d_h and d_k = 128 it is
-ECAPA's ASTP without global context.
+ECAPA's ASTP without global context. The last layer's biases (b2, or b of the
+one-layer scorer) are constant over t and cancel in the softmax: inert, but
+kept so that the parameter count matches the reference implementation's.
 """
 
 from __future__ import annotations
