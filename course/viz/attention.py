@@ -91,19 +91,22 @@ def plot_entropy_gaps(gaps: dict[str, float], threshold: float | None = None,
     values = list(gaps.values()) + [float(np.mean(list(gaps.values())))]
     rows = np.arange(len(names))
     height = 0.4 if baseline is not None else 0.8
-    fig, ax = plt.subplots(figsize=(7.5, 1.0 + 0.45 * len(names)))
-    ax.barh(rows - (height / 2 if baseline is not None else 0), values, height=height, color="C0",
-            label="trained")
+    fig, ax = plt.subplots(figsize=(9.5, 1.6 + 0.45 * len(names)))
+    bars = ax.barh(rows - (height / 2 if baseline is not None else 0), values, height=height, color="C0",
+                   label="trained")
+    ax.bar_label(bars, fmt="%.3f", fontsize=7, padding=2)
     if baseline is not None:
         before = [baseline[n] for n in gaps] + [float(np.mean([baseline[n] for n in gaps]))]
-        ax.barh(rows + height / 2, before, height=height, color="0.7", label="untrained")
+        bars = ax.barh(rows + height / 2, before, height=height, color="0.6", label="untrained")
+        ax.bar_label(bars, fmt="%.3f", fontsize=7, padding=2, color="0.35")
     if threshold is not None:
         last = rows[-1]
         ax.plot([threshold, threshold], [last - 0.5, last + 0.5], color="C3", ls="--", lw=1.5,
                 label=f"asserted: mean ≥ {threshold:g} nats")
     ax.set_yticks(rows, names)
     ax.axhline(rows[-1] - 0.5, color="0.3", lw=0.8)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_xlim(0, 1.15 * max(values + ([threshold] if threshold is not None else []) + [1e-3]))
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14 * 8 / (len(names) + 2)), ncol=3)
     ax.set_xlabel("log T − entropy of the weights (nats; 0 = uniform)")
     ax.set_title(title)
     ax.invert_yaxis()
