@@ -96,3 +96,13 @@ def test_fix_length_without_generator_takes_the_centre():
 def test_fix_length_bad_arguments_are_named(length, start):
     with pytest.raises(ValueError, match="length|start"):
         audio.fix_length(torch.arange(10.0), length, start=start)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_samples_are_refused_naming_the_file(tmp_path, bad):
+    path = tmp_path / "poisoned.wav"
+    wave = _tone()
+    wave[1600] = bad
+    soundfile.write(str(path), wave, 16000, subtype="FLOAT")
+    with pytest.raises(audio.AudioError, match=r"poisoned.wav: 1 NaN or infinite sample\(s\), the first at sample 1600"):
+        audio.read(path)
