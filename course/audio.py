@@ -57,7 +57,7 @@ def read(path: str | Path, sample_rate: int | None = SAMPLE_RATE, warn: bool = T
     finite = np.isfinite(data)
     if not finite.all():
         first = int(np.argmin(finite.all(axis=1)))
-        raise AudioError(f"{path}: {int((~finite).sum())} NaN or infinite sample(s), the first at sample {first} "
+        raise AudioError(f"{path}: {int((~finite).sum())} NaN or infinite sample(s), the first at {first} "
                          f"({first / rate:.3f} s); repair or drop the file")
     wave = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     wave = torch.from_numpy(np.ascontiguousarray(wave, dtype=np.float32))

@@ -104,5 +104,5 @@ def test_non_finite_samples_are_refused_naming_the_file(tmp_path, bad):
     wave = _tone()
     wave[1600] = bad
     soundfile.write(str(path), wave, 16000, subtype="FLOAT")
-    with pytest.raises(audio.AudioError, match=r"poisoned.wav: 1 NaN or infinite sample\(s\), the first at sample 1600"):
+    with pytest.raises(audio.AudioError, match=r"poisoned.wav: 1 NaN or infinite sample\(s\), the first at 1600"):
         audio.read(path)
