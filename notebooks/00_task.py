@@ -122,6 +122,7 @@ from course.checks import derive
 from course.features import fbank
 from course.scoring import cosine_scores
 
+
 def mean_std_embedding(path):
     feats = fbank(read(path)[0], cmn=False)  # (80, T); no mean normalisation: the mean is the feature
     mu = feats.mean(dim=1)
