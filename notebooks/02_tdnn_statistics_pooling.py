@@ -148,7 +148,7 @@ for depth in range(1, len(FRAME_LAYERS) + 1):
     counted.append(receptive_field((k, d) for _, k, d in FRAME_LAYERS[:depth]))
     measured.append(measured_receptive_field(upto, FEATURES, frames=41))
 print(dict(zip(names, measured, strict=True)))
-assert counted == measured
+assert counted == measured and measured[-1] == 15  # the 15 frames (150 ms) of the text below
 fig = plot_receptive_field(names, counted, measured, title="x-vector: receptive field of the frame layers")
 plt.show()
 
