@@ -37,6 +37,16 @@ def info(path: str | Path) -> tuple[int, int, int]:
     return meta.samplerate, meta.frames, meta.channels
 
 
+def non_finite_samples(path: str | Path) -> int:
+    """How many NaN or infinite samples ``path`` holds; only float WAV can, so integer PCM is not read."""
+    import soundfile
+
+    if soundfile.info(str(path)).subtype not in ("FLOAT", "DOUBLE"):
+        return 0
+    data, _ = soundfile.read(str(path), dtype="float32", always_2d=True)
+    return int((~np.isfinite(data)).sum())
+
+
 def read(path: str | Path, sample_rate: int | None = SAMPLE_RATE, warn: bool = True) -> tuple[torch.Tensor, int]:
     """Read ``path`` as a float32 mono waveform ``(samples,)`` and its sample rate.
 
