@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from course.checks import check_function
+from course.checks.verification import _implemented
 from course.models.blocks import Res2Conv, SqueezeExcitation
 from course.models.ecapa import ECAPA_TDNN
 from course.models.masking import lengths_mask
@@ -34,6 +35,8 @@ def check_tdnn_layer(fn) -> bool:
     for kernel, dilation, frames in ((5, 1, 12), (3, 2, 10), (3, 3, 9), (1, 1, 4)):
         cases.append((torch.randn(2, 6, frames, generator=g), torch.randn(4, 6, kernel, generator=g),
                       torch.randn(4, generator=g), dilation))
+    if not _implemented(fn, cases[0], "tdnn_layer"):
+        return False
     return check_function(fn, reference_tdnn_layer, cases, name="tdnn_layer", atol=1e-5, grad=True,
                           mistakes=TDNN_MISTAKES)
 
@@ -92,6 +95,8 @@ MASKED_STATS_MISTAKES = {
 def check_receptive_field(fn) -> bool:
     """``fn(layers: list of (kernel, dilation)) -> frames seen by one output frame``."""
     cases = [([(5, 1)],), ([(5, 1), (3, 2), (3, 3), (1, 1), (1, 1)],), ([(3, 4)] * 7,), ([(1, 1)],)]
+    if not _implemented(fn, cases[0], "receptive_field"):
+        return False
     return check_function(fn, receptive_field, cases, name="receptive_field", mistakes=RECEPTIVE_FIELD_MISTAKES)
 
 
@@ -128,6 +133,8 @@ def check_res2(fn) -> bool:
     """``fn(x (B, C, T), convs (s − 1 ConvReluBN), passthrough "first"|"last") -> (B, C, T)``."""
     g = _gen(3)
     cases = [(torch.randn(2, 32, 15, generator=g), _res2(p).convs, p) for p in ("last", "first")]
+    if not _implemented(fn, cases[0], "res2"):
+        return False
     return check_function(fn, reference_res2, cases, name="res2", atol=1e-5, mistakes=RES2_MISTAKES)
 
 
