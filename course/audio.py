@@ -3,7 +3,9 @@
 Audio is read with ``soundfile`` (torchaudio 2.9's ``load`` needs torchcodec and
 FFmpeg). Every reader returns float32 mono in [-1, 1]: stereo is averaged, and a
 file at another rate is resampled to ``sample_rate`` (callers that read many files
-count those and warn once, see ``course.data.corpus``).
+count those and warn once, see ``course.data.corpus``). A file holding NaN or
+infinite samples (possible in float WAV) is refused with an ``AudioError`` naming
+it: one such file would otherwise give a NaN embedding that poisons every score.
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ def info(path: str | Path) -> tuple[int, int, int]:
     return meta.samplerate, meta.frames, meta.channels
 
 
+def non_finite_samples(path: str | Path) -> int:
+    """How many NaN or infinite samples ``path`` holds; only float WAV can, so integer PCM is not read."""
+    import soundfile
+
+    if soundfile.info(str(path)).subtype not in ("FLOAT", "DOUBLE"):
+        return 0
+    data, _ = soundfile.read(str(path), dtype="float32", always_2d=True)
+    return int((~np.isfinite(data)).sum())
+
+
 def read(path: str | Path, sample_rate: int | None = SAMPLE_RATE, warn: bool = True) -> tuple[torch.Tensor, int]:
     """Read ``path`` as a float32 mono waveform ``(samples,)`` and its sample rate.
 
@@ -52,6 +64,11 @@ def read(path: str | Path, sample_rate: int | None = SAMPLE_RATE, warn: bool = T
         raise AudioError(f"{path}: unreadable or corrupt audio ({error})") from None
     if data.shape[0] == 0:
         raise AudioError(f"{path}: the file holds no samples")
+    finite = np.isfinite(data)
+    if not finite.all():
+        first = int(np.argmin(finite.all(axis=1)))
+        raise AudioError(f"{path}: {int((~finite).sum())} NaN or infinite sample(s), the first at {first} "
+                         f"({first / rate:.3f} s); repair or drop the file")
     wave = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     wave = torch.from_numpy(np.ascontiguousarray(wave, dtype=np.float32))
     if sample_rate is not None and rate != sample_rate:

@@ -3,13 +3,16 @@
 Each notebook is executed headless with nbclient in a fresh kernel, from its
 ``.py`` source; the executed notebook, an HTML rendering and a summary table
 (notebook, seconds, status) land in ``build/``. A failing notebook makes the
-command exit non-zero, naming the notebook and the cell.
+command exit non-zero, naming the notebook and the cell. The log shows one line per
+notebook and the summary: the kernels' own stderr (ipykernel's warning about its TCP
+transport, every time) is kept aside and shown only when a kernel dies.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,15 +56,19 @@ def execute(source: Path, smoke: bool, timeout: int | None = None,
                             resources={"metadata": {"path": str(source.parent)}})
     start = time.perf_counter()
     status, detail = "ok", ""
-    try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-        status = "failed"
-        where = failing_cell(notebook)
-        if where:
-            detail = f"{source.name}: cell {where[0]} ({where[1]!r}) failed: {where[2]}"
-        else:  # a timeout or a dead kernel leaves no error output
-            detail = f"{source.name}: {type(error).__name__}: {str(error).strip()[:300]}"
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as kernel_stderr:
+        try:
+            client.execute(stderr=kernel_stderr)  # passed on to the kernel process
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+            status = "failed"
+            where = failing_cell(notebook)
+            if where:
+                detail = f"{source.name}: cell {where[0]} ({where[1]!r}) failed: {where[2]}"
+            else:  # a timeout or a dead kernel leaves no error output: show what the kernel said
+                kernel_stderr.seek(0)
+                said = kernel_stderr.read().strip()[-500:]
+                detail = f"{source.name}: {type(error).__name__}: {str(error).strip()[:300]}"
+                detail += f"\nkernel stderr: {said}" if said else ""
     seconds = time.perf_counter() - start
     if out_dir is not None:
         _write_outputs(notebook, source, out_dir)
@@ -117,17 +124,16 @@ def write_summary(results: list[Result], out_dir: Path) -> str:
 def build(smoke: bool = False, only: list[str] | None = None, out_dir: Path | None = None,
           timeout: int | None = None) -> int:
     """The whole main job; returns the process exit code."""
-    from tqdm.auto import tqdm
-
     out_dir = out_dir or notebooks.ROOT / "build"
     chosen = select(only)
     print(f"Preparing data ({'smoke' if smoke else 'default'} mode)...", flush=True)
     prepare_data(smoke)
     results = []
-    for source in tqdm(chosen, desc="notebooks", unit="nb"):
+    for number, source in enumerate(chosen, start=1):
+        print(f"[{number}/{len(chosen)}] {source.stem} ...", end=" ", flush=True)
         result, _ = execute(source, smoke, timeout, out_dir)
         results.append(result)
-        tqdm.write(f"{result.notebook}: {result.status} in {result.seconds:.1f} s {result.detail}")
+        print(f"{result.status} in {result.seconds:.1f} s", flush=True)
     print(write_summary(results, out_dir))
     failed = [r for r in results if r.status != "ok"]
     for r in failed:

@@ -1,10 +1,12 @@
 """Log-mel filterbank features, Kaldi-compatible.
 
 ``fbank`` is the reference: ``torchaudio.compliance.kaldi.fbank`` with the
-options every speaker-verification recipe uses (80 mel bins, 25 ms windows every
-10 ms, Povey window, pre-emphasis 0.97, per-frame DC removal, no dither,
-``snip_edges``), on the waveform scaled to the int16 range like Kaldi's, then
-utterance mean normalisation (CMN).
+options speaker-verification recipes use (80 mel bins, 25 ms windows every
+10 ms, Povey window, pre-emphasis 0.97, per-frame DC removal, ``snip_edges``),
+on the waveform scaled to the int16 range like Kaldi's, then utterance mean
+normalisation (CMN). Dither is 0 by default, the course's choice for
+determinism: Kaldi's default is 1.0 and some recipes train with it (WeSpeaker's
+VoxCeleb configurations), torchaudio's is 0.0; ``dither=`` turns it on.
 
 ``BatchFbank`` is the batched, GPU-friendly path built on
 ``torchaudio.transforms.MelSpectrogram``: pre-emphasis on the whole signal

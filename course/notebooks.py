@@ -2,7 +2,9 @@
 
 ``sync()`` regenerates each paired ``.ipynb`` with outputs stripped, cell ids
 numbered in order and a python3 kernelspec (so JupyterLab never asks for a
-kernel); ``drifted()`` lists the pairs whose ``.ipynb`` differs from what
+kernel); a cell tagged ``solution`` is collapsed both in JupyterLab
+(``jupyter.source_hidden``) and on Colab (``cellView: "form"`` and a ``# @title``
+line, which is what Colab shows in its place); ``drifted()`` lists the pairs whose ``.ipynb`` differs from what
 ``sync()`` would write. Run ``python -m course notebooks sync`` after editing.
 """
 
@@ -21,6 +23,8 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 README = ROOT / "README.md"
 TABLE_START, TABLE_END = "<!-- notebook-table -->", "<!-- /notebook-table -->"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+SOLUTION_TAG = "solution"
+SOLUTION_TITLE = "# @title Solution (double-click to show the code)"
 
 
 def sources(directory: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -36,6 +40,8 @@ def read_source(path: Path) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+            if SOLUTION_TAG in cell.metadata.get("tags", []):
+                collapse(cell)
     notebook.metadata = {
         "jupytext": {"formats": "ipynb,py:percent"},
         "kernelspec": KERNELSPEC,
@@ -43,6 +49,14 @@ def read_source(path: Path) -> nbformat.NotebookNode:
     }
     notebook.nbformat, notebook.nbformat_minor = 4, 5
     return notebook
+
+
+def collapse(cell: nbformat.NotebookNode) -> None:
+    """Hide a solution's code in JupyterLab and on Colab (Colab ignores ``source_hidden``)."""
+    cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+    cell.metadata["cellView"] = "form"
+    if not cell.source.startswith("# @title"):
+        cell.source = SOLUTION_TITLE + "\n" + cell.source
 
 
 def render(path: Path) -> str:

@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course.checks import check
+from course.checks import check, derive
 from course.checks.models import check_masked_stats, check_receptive_field, check_tdnn_layer
 from course.models.receptive_field import measured_receptive_field, receptive_field
 from course.models.tdnn import FRAME_LAYERS, XVector
@@ -76,7 +76,7 @@ def tdnn_by_hand(x, weight, bias, offsets):
 x = torch.randn(1, FEATURES, 20)
 layer = nn.Conv1d(FEATURES, 16, kernel_size=3, dilation=2, padding=2)
 y_hand = tdnn_by_hand(x[0], layer.weight.detach(), layer.bias.detach(), offsets=[-2, 0, 2])
-check(y_hand, layer(x)[0], name="context {t−2, t, t+2} = Conv1d(k=3, d=2)")
+derive(y_hand, layer(x)[0], name="context {t−2, t, t+2} = Conv1d(k=3, d=2)")
 
 # %% [markdown]
 # ## 2. The x-vector's frame layers
@@ -107,15 +107,29 @@ with torch.no_grad():
     print(f"stats pooling    {tuple(pooled.shape)}")
     embedding = model.segment6(pooled)
     print(f"segment6 (embedding) {tuple(embedding.shape)}")
-    check(embedding, model(x), name="layer-by-layer x-vector")
-
-embedding_part = sum(p.numel() for p in model.parameters()) - sum(p.numel() for p in model.segment7.parameters())
-print(f"parameters up to the embedding: {embedding_part:,} (segment7, used only in training, adds "
-      f"{sum(p.numel() for p in model.segment7.parameters()):,})")
+    derive(embedding, model(x), name="layer-by-layer x-vector")
 
 # %% [markdown]
-# Up to the embedding that is about 4.35M parameters, the size of SpeechBrain's `Xvector` at 80-dim
-# input; segment6 alone (3000 × 512 weights) holds about a third of them.
+# The parameters up to the embedding, compared with SpeechBrain's `Xvector` at 80-dim input (same
+# layers; it uses LeakyReLU, which has no parameters), and the share of segment6 (3000 × 512 weights):
+
+# %%
+from speechbrain.lobes.models.Xvector import Xvector as SpeechBrainXvector
+
+
+def count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+embedding_part = count(model) - count(model.segment7)
+speechbrain_count = count(SpeechBrainXvector(in_channels=FEATURES))
+segment6_share = count(model.segment6) / embedding_part
+print(f"parameters up to the embedding: {embedding_part:,} (SpeechBrain's Xvector: {speechbrain_count:,}); "
+      f"segment7, used only in training, adds {count(model.segment7):,}")
+print(f"segment6 holds {count(model.segment6):,} of them, {segment6_share:.0%}")
+assert embedding_part == speechbrain_count
+
+# %% [markdown]
 #
 # The receptive field, counted from the table and measured with autograd (the input frames whose
 # gradient reaches the middle output frame):
@@ -134,7 +148,7 @@ for depth in range(1, len(FRAME_LAYERS) + 1):
     counted.append(receptive_field((k, d) for _, k, d in FRAME_LAYERS[:depth]))
     measured.append(measured_receptive_field(upto, FEATURES, frames=41))
 print(dict(zip(names, measured, strict=True)))
-assert counted == measured
+assert counted == measured and measured[-1] == 15  # the 15 frames (150 ms) of the text below
 fig = plot_receptive_field(names, counted, measured, title="x-vector: receptive field of the frame layers")
 plt.show()
 
@@ -147,8 +161,10 @@ plt.show()
 # Over the $T$ valid frames $h_1,\dots,h_T \in \mathbb{R}^D$ of an utterance:
 #
 # $$\mu = \frac{1}{T}\sum_{t=1}^{T} h_t \ \ (\text{TAP}), \qquad
-# \sigma = \sqrt{\frac{1}{T}\sum_{t=1}^{T} (h_t-\mu)^{\odot 2}} \ \ (\text{TSDP}), \qquad
-# [\mu;\sigma] \in \mathbb{R}^{2D} \ \ (\text{TSTP, the x-vector's}).$$
+# \sigma = \sqrt{\max\Big(\frac{1}{T}\sum_{t=1}^{T} (h_t-\mu)^{\odot 2},\ \epsilon\Big)} \ \ (\text{TSDP}), \qquad
+# [\mu;\sigma] \in \mathbb{R}^{2D} \ \ (\text{TSTP, the x-vector's}),$$
+#
+# with the floor $\epsilon = 10^{-5}$ taken element-wise (section 5 says why).
 #
 # In a padded batch "valid" matters: the mean must divide by each utterance's own $T_b$, not by the
 # padded length. By hand, with a mask:
@@ -161,9 +177,9 @@ mean = (frames_batch * mask).sum(-1) / lengths[:, None]
 var = ((frames_batch - mean[..., None]) ** 2 * mask).sum(-1) / lengths[:, None]
 std = var.clamp(min=1e-5).sqrt()
 
-check(mean, build_pooling("TAP", 8)(frames_batch, lengths), name="TAP μ")
-check(std, build_pooling("TSDP", 8)(frames_batch, lengths), name="TSDP σ")
-check(torch.cat([mean, std], 1), build_pooling("TSTP", 8)(frames_batch, lengths), name="TSTP [μ; σ]")
+derive(mean, build_pooling("TAP", 8)(frames_batch, lengths), name="TAP μ")
+derive(std, build_pooling("TSDP", 8)(frames_batch, lengths), name="TSDP σ")
+derive(torch.cat([mean, std], 1), build_pooling("TSTP", 8)(frames_batch, lengths), name="TSTP [μ; σ]")
 
 # %% [markdown]
 # ## 4. Biased or unbiased variance?
@@ -247,7 +263,9 @@ plt.show()
 # frames, and the pooling averages them. `XVector` takes `lengths` and (i) sets padded frames to zero
 # before each convolution that reads neighbours, so an utterance sees exactly what it sees alone, and
 # (ii) pools over valid frames only. The embedding of every utterance in a padded batch then equals
-# its embedding alone, whatever garbage the padding holds:
+# its embedding alone, whatever garbage the padding holds. This holds in evaluation mode (`model`
+# was put in `.eval()` above): in training mode BatchNorm normalises with the statistics of the
+# batch, and those include the padded frames.
 
 # %%
 lengths = torch.tensor([FRAMES, FRAMES * 2 // 3, 17])
@@ -295,7 +313,9 @@ assert check_tdnn_layer(tdnn_layer)
 # %% [markdown]
 # **Exercise 2.** Write masked statistics pooling `masked_stats(x, lengths)` → $[\mu;\sigma]$ of shape
 # (B, 2C): biased variance over the valid frames, $\sigma=\sqrt{\max(v, 10^{-5})}$. The check includes a
-# one-frame utterance and constant input, and compares gradients too.
+# one-frame utterance and constant input, and compares gradients too: $\sqrt{v+\epsilon}$ agrees with
+# $\sqrt{\max(v,\epsilon)}$ to about $10^{-6}$ in value but not in gradient, and the check says so when it
+# meets it.
 
 # %%
 def masked_stats(x, lengths):
@@ -317,9 +337,9 @@ def masked_stats(x, lengths):
 assert check_masked_stats(masked_stats)
 
 # %% [markdown]
-# **Exercise 3.** Write `receptive_field(layers)` for a list of `(kernel, dilation)` pairs: how many
+# **Exercise 3.** Write `my_receptive_field(layers)` for a list of `(kernel, dilation)` pairs: how many
 # input frames one output frame sees. Then use it: how many frames does ECAPA-TDNN's first layer
-# (k=5) followed by one Res2 path of seven k=3, d=2 convolutions see?
+# (k=5) followed by one Res2 path of seven k=3, d=2 convolutions see? Put the number in `ecapa_frames`.
 
 # %%
 def my_receptive_field(layers):
@@ -328,6 +348,8 @@ def my_receptive_field(layers):
 
 
 check_receptive_field(my_receptive_field)
+ecapa_frames = None  # your answer
+check(ecapa_frames, receptive_field([(5, 1)] + [(3, 2)] * 7), name="frames seen by layer1 + one Res2 path")
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def my_receptive_field(layers):
@@ -335,4 +357,6 @@ def my_receptive_field(layers):
 
 
 assert check_receptive_field(my_receptive_field)
-print("layer1 + seven (k=3, d=2) convolutions:", my_receptive_field([(5, 1)] + [(3, 2)] * 7), "frames")
+ecapa_frames = my_receptive_field([(5, 1)] + [(3, 2)] * 7)
+print("layer1 + seven (k=3, d=2) convolutions:", ecapa_frames, "frames")
+assert check(ecapa_frames, receptive_field([(5, 1)] + [(3, 2)] * 7), name="frames seen by layer1 + one Res2 path")

@@ -11,6 +11,11 @@
 # receptive field grows, counts the parameters of every layer in the WeSpeaker and SpeechBrain
 # flavours (and finds the 3,328 parameters that separate them), and looks inside a briefly
 # trained model: its SE gates and its attention weights over one utterance.
+#
+# Two details of the paper are left out here, as in both reference implementations (WeSpeaker's and
+# SpeechBrain's): the paper feeds each SE-Res2Block the *sum* of the outputs of all the blocks before
+# it (§3.3; here, as in both, each block takes the previous block's output), and it ends with a fully
+# connected layer followed by BatchNorm (here, as in both, the embedding is the linear layer's output).
 
 # %%
 # Setup. On Colab: install the course package (Colab's torch, torchaudio, numpy and
@@ -40,7 +45,7 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from course.checks import check
+from course.checks import derive
 from course.checks.models import check_ecapa_param_count, check_res2, check_se_gate
 from course.models.ecapa import ECAPA_TDNN
 from course.models.receptive_field import measured_receptive_field
@@ -88,24 +93,25 @@ def conv_relu_bn(h, layer, mask=None):
 with torch.no_grad():
     h1 = conv_relu_bn(x, model.layer1)
     show("layer1: Conv1d(80→C, k=5) → ReLU → BN", h1)
-    check(h1, model.layer1(x), name="layer1")
+    derive(h1, model.layer1(x), name="layer1")
 
 # %% [markdown]
 # ## 2. The SE-Res2Block
 #
 # Each of the three blocks is a 1×1 TDNN layer, a Res2 dilated convolution, another 1×1 TDNN layer,
-# an SE gate, and a residual connection. The **Res2** part cuts the $C$ channels into $s=8$ splits
-# $x_1,\dots,x_8$ of $C/8$ channels; seven go through a $k=3$ dilated ConvReluBN $K_i$, each after
-# adding the previous one's output, and one split passes through unchanged (the last in WeSpeaker,
-# the first in SpeechBrain):
+# an SE gate, and a residual connection. The **Res2** part cuts the $C$ channels into $S=8$ splits
+# (the *scale*) $x_1,\dots,x_8$ of $C/8$ channels; seven go through a $k=3$ dilated ConvReluBN $K_i$,
+# each after adding the previous one's output, and one split passes through unchanged (the last in
+# WeSpeaker, the first in SpeechBrain):
 #
 # $$y_1 = K_1(x_1), \qquad y_i = K_i(x_i + y_{i-1}) \ \ (i = 2..7), \qquad y_8 = x_8 .$$
 #
-# Split $i$ has been through $i$ convolutions, so one block mixes receptive fields from $1+2d$ up to
-# $1+14d$ frames. The **SE** gate squeezes time to one vector and excites the channels:
+# Output $y_i$ ($i \le 7$) has been through $i$ convolutions and the pass-through split through none,
+# so one block mixes receptive fields of 1 frame (the pass-through) and $1+2d$ up to $1+14d$ frames.
+# The **SE** gate squeezes time to one vector and excites the channels ($\mathrm{sigmoid}(a) = 1/(1+e^{-a})$):
 #
-# $$z = \frac1T\sum_t h_t, \qquad s = \sigma\big(W_2\,\mathrm{ReLU}(W_1 z + b_1) + b_2\big) \in (0,1)^C,
-# \qquad \tilde h_t = s \odot h_t .$$
+# $$z = \frac1T\sum_t h_t, \qquad g = \mathrm{sigmoid}\big(W_2\,\mathrm{ReLU}(W_1 z + b_1) + b_2\big) \in (0,1)^C,
+# \qquad \tilde h_t = g \odot h_t .$$
 
 # %%
 def se_res2_block(h, block, use_se=True, verbose=False):
@@ -127,9 +133,9 @@ def se_res2_block(h, block, use_se=True, verbose=False):
     say("  tdnn2: Conv1d(C→C, k=1) → ReLU → BN", w)
     if use_se:
         z = w.mean(dim=-1)  # squeeze
-        s = torch.sigmoid(block.se.linear2(torch.relu(block.se.linear1(z))))  # excite
-        say("  SE gate s", s)
-        w = w * s[:, :, None]
+        g = torch.sigmoid(block.se.linear2(torch.relu(block.se.linear1(z))))  # excite
+        say("  SE gate g", g)
+        w = w * g[:, :, None]
     return w + h  # residual
 
 
@@ -137,7 +143,7 @@ with torch.no_grad():
     print("block1 (dilation 2):")
     h2 = se_res2_block(h1, model.blocks[0], verbose=True)
     show("block1 output = SE(…) + input", h2)
-    check(h2, model.blocks[0](h1), name="SE-Res2Block 1")
+    derive(h2, model.blocks[0](h1), name="SE-Res2Block 1")
 
 # %% [markdown]
 # Blocks 2 and 3 are the same with dilations 3 and 4:
@@ -148,15 +154,17 @@ with torch.no_grad():
     show("block2 (dilation 3)", h3)
     h4 = se_res2_block(h3, model.blocks[2])
     show("block3 (dilation 4)", h4)
-    check(h4, model.blocks[2](model.blocks[1](h2)), name="SE-Res2Blocks 2 and 3")
+    derive(h4, model.blocks[2](model.blocks[1](h2)), name="SE-Res2Blocks 2 and 3")
 
 # %% [markdown]
 # ## 3. Multi-layer feature aggregation (MFA)
 #
 # Instead of pooling only the last block, ECAPA concatenates the three blocks' outputs and mixes
-# them with a 1×1 convolution (WeSpeaker: → ReLU; SpeechBrain: → ReLU → BN):
+# them with a 1×1 convolution (WeSpeaker: → ReLU; SpeechBrain: → ReLU → BN). With $h^{(1)}$ the output
+# of layer 1 and $h^{(b+1)}$ that of block $b$ (the code's `h1` … `h4`), and $C_\text{mfa}$ output
+# channels (1536 = 3C here):
 #
-# $$H = \mathrm{ReLU}\big(W_{\text{mfa}}\,[h^{(2)}; h^{(3)}; h^{(4)}] + b\big) \in \mathbb{R}^{3C \times T}.$$
+# $$H = \mathrm{ReLU}\big(W_{\text{mfa}}\,[h^{(2)}; h^{(3)}; h^{(4)}] + b\big) \in \mathbb{R}^{C_\text{mfa} \times T}.$$
 
 # %%
 with torch.no_grad():
@@ -164,12 +172,13 @@ with torch.no_grad():
     show("concat of the three blocks", cat)
     H = conv_relu_bn(cat, model.mfa)
     show("MFA: Conv1d(3C→1536, k=1) → ReLU", H)
-    check(H, model.frame_features(x), name="frame features (what the pooling receives)")
+    derive(H, model.frame_features(x), name="frame features (what the pooling receives)")
 
 # %% [markdown]
 # ## 4. Attentive statistics pooling with global context
 #
-# Each frame is extended with the utterance's mean and standard deviation, $\tilde h_t = [h_t; \mu; \sigma]$,
+# Each frame is extended with the utterance's mean and standard deviation, $\tilde h_t = [h_t; \mu; \sigma]$
+# (from here on $\sigma$ is a standard deviation, floored at $\sqrt{10^{-5}}$ like every one in the course),
 # and a small network scores every channel of every frame; a softmax over time turns the scores into
 # weights $\alpha_{t,c}$ (one distribution over time per channel), which give a weighted mean and
 # standard deviation:
@@ -192,7 +201,7 @@ with torch.no_grad():
     sigma_w = (alpha * (H - mu_w[..., None]) ** 2).sum(-1).clamp(min=1e-5).sqrt()
     pooled = torch.cat([mu_w, sigma_w], dim=1)
     show("ASTP [μ̃; σ̃]", pooled)
-    check(pooled, pool(H), name="attentive statistics pooling")
+    derive(pooled, pool(H), name="attentive statistics pooling")
 
 # %% [markdown]
 # ## 5. The embedding
@@ -206,7 +215,7 @@ with torch.no_grad():
     normed = (pooled - bn.running_mean) * (bn.weight / torch.sqrt(bn.running_var + bn.eps)) + bn.bias
     embedding = model.embedding(normed)
     show("BN → Linear(3072→192): the embedding", embedding)
-    check(embedding, model(x), name="ECAPA-TDNN embedding")
+    derive(embedding, model(x), name="ECAPA-TDNN embedding")
 
 # %% [markdown]
 # ## 6. How far does one frame see?
@@ -241,9 +250,12 @@ plt.show()
 # %% [markdown]
 # ## 7. Where the parameters are, and the 3,328 between WeSpeaker and SpeechBrain
 #
-# Both reference implementations build the same network at $C=512$ except for two BatchNorms that
-# SpeechBrain adds: one after the MFA (2 × 1536 parameters, γ and β) and one inside the attention,
-# between $W_1$ and tanh (2 × 128). BN's running statistics are buffers, not parameters.
+# The two reference implementations differ in several ways: which Res2 split passes through (the
+# last in WeSpeaker, the first in SpeechBrain), the padding of the convolutions (zeros or reflect),
+# and the attention, which SpeechBrain computes as $W_2\tanh(\mathrm{BN}(\mathrm{ReLU}(W_1\tilde h_t + b_1))) + b_2$.
+# Only their *parameter* difference is exactly two BatchNorms that SpeechBrain adds: one after the MFA
+# (2 × 1536 parameters, γ and β) and one inside the attention, between $W_1$ and tanh (2 × 128). BN's
+# running statistics are buffers, not parameters.
 
 # %%
 def parameters_per_layer(m):
@@ -269,15 +281,34 @@ fig = plot_parameter_bars(table, title=f"ECAPA-TDNN (C={CHANNELS}): parameters p
 plt.show()
 
 # %% [markdown]
-# The attention's first layer alone holds $3 \cdot 1536 \cdot 128 \approx 0.59$M parameters, because of
-# the global context; without it (`pooling_kwargs={"global_context": False}`) WeSpeaker's model has
-# 5,797,504. The MFA's 1×1 convolution is the single largest layer (2.36M).
+# The attention's first layer is large because of the global context (its input is $3 C_\text{mfa}$
+# wide); without it (`pooling_kwargs={"global_context": False}`) the model is smaller by exactly
+# $2 C_\text{mfa} \cdot 128$. And the single largest layer:
+
+# %%
+we = ECAPA_TDNN(channels=CHANNELS, flavour="wespeaker")
+no_context = ECAPA_TDNN(channels=CHANNELS, flavour="wespeaker", pooling_kwargs={"global_context": False})
+first_attention = sum(p.numel() for p in we.pooling.linear1.parameters())
+without_context = sum(p.numel() for p in no_context.parameters())
+layers = {name: sum(p.numel() for p in module.parameters(recurse=False))
+          for name, module in we.named_modules() if any(True for _ in module.parameters(recurse=False))}
+largest = max(layers, key=layers.get)
+print(f"attention's first layer W1: {first_attention:,} parameters; without global context the model has "
+      f"{without_context:,} (instead of {totals['wespeaker']:,})")
+print(f"largest single layer: {largest}, {layers[largest]:,} parameters")
+assert first_attention == 3 * we.mfa_channels * 128 + 128
+assert totals["wespeaker"] - without_context == 2 * we.mfa_channels * 128
+assert largest.startswith("mfa.")
+
+# %% [markdown]
 #
 # ## 8. Inside a trained model: SE gates and attention
 #
 # Random weights tell nothing about what the layers learn. `course.train.cached_fit` trains a small
-# ECAPA (C=96 by default) on SynthVox speakers for a few minutes (seconds in smoke mode) and caches
-# the result, so this runs once.
+# ECAPA on SynthVox speakers for a few minutes (seconds in smoke mode) and caches the result, so this
+# runs once. It is not the $C = 512$ network derived above: `small_config` (printed below) builds a
+# narrow SpeechBrain-flavour model, with a smaller Res2 scale and SE bottleneck and the attention's
+# ReLU → BN before tanh, because that trains fastest on a CPU.
 
 # %%
 from course.audio import read
@@ -286,7 +317,9 @@ from course.data.corpus import test_utterances
 from course.features import fbank
 from course.train import cached_fit, small_config
 
-result = cached_fit(small_config(pooling="ASTP"))
+config = small_config(pooling="ASTP")
+print("small_config model:", config.model_kwargs)
+result = cached_fit(config)
 trained = result.model.cpu().eval()
 print(f"trained {len(result.losses)} steps, loss {result.losses[0]:.2f} → {result.losses[-1]:.2f}")
 
@@ -309,7 +342,7 @@ fig = plot_se_gates([g.numpy() for g in gates], ["block1", "block2", "block3"],
 plt.show()
 
 # %% [markdown]
-# After a short training the gates sit near $\sigma(0) = 0.5$ and spread only a little (the printed
+# After a short training the gates sit near $\mathrm{sigmoid}(0) = 0.5$ and spread only a little (the printed
 # standard deviations): the excitation weights start small and move slowly. Train longer (the `steps`
 # of `small_config`) and compare the spread.
 
@@ -339,7 +372,8 @@ plt.show()
 # utterance in a batch is convolved with padding frames instead of its own reflection; this
 # implementation reflects each utterance at its own last frame and masks the SE means and the pooling,
 # so a padded batch gives every utterance exactly its embedding alone. (SpeechBrain is a development
-# dependency: the cell skips itself where it is not installed.)
+# requirement of the course, installed by `requirements.txt` and on Colab; the cell says so and skips
+# itself where it is missing.)
 
 # %%
 import importlib.util

@@ -96,3 +96,26 @@ def test_fix_length_without_generator_takes_the_centre():
 def test_fix_length_bad_arguments_are_named(length, start):
     with pytest.raises(ValueError, match="length|start"):
         audio.fix_length(torch.arange(10.0), length, start=start)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_samples_are_refused_naming_the_file(tmp_path, bad):
+    path = tmp_path / "poisoned.wav"
+    wave = _tone()
+    wave[1600] = bad
+    soundfile.write(str(path), wave, 16000, subtype="FLOAT")
+    with pytest.raises(audio.AudioError, match=r"poisoned.wav: 1 NaN or infinite sample\(s\), the first at 1600"):
+        audio.read(path)
+
+
+def test_training_data_check_names_a_file_with_nan_before_training_starts(tmp_path):
+    from course.data.corpus import check_audio
+
+    good, poisoned = tmp_path / "good.wav", tmp_path / "poisoned.wav"
+    audio.write(good, _tone())
+    wave = _tone()
+    wave[10:13] = np.nan
+    soundfile.write(str(poisoned), wave, 16000, subtype="FLOAT")
+    assert audio.non_finite_samples(good) == 0 and audio.non_finite_samples(poisoned) == 3
+    with pytest.raises(ValueError, match=r"1 unusable audio file\(s\): .*poisoned.wav: 3 NaN or infinite"):
+        check_audio([good, poisoned])

@@ -35,3 +35,13 @@ def test_summary_table_lists_each_notebook(tmp_path):
 def test_unknown_only_prefix_is_a_clear_error():
     with pytest.raises(SystemExit, match="--only 77: no such notebook"):
         main(["build", "--only", "77"])
+
+
+@pytest.mark.notebook
+def test_the_kernel_transport_warning_stays_out_of_the_log(tmp_path, capfd):
+    source = tmp_path / "96_quiet.py"
+    source.write_text("# %%\nx = 1\n")
+    result, _ = build.execute(source, smoke=True)
+    assert result.status == "ok", result.detail
+    captured = capfd.readouterr()
+    assert "Kernel is running over TCP" not in captured.err + captured.out

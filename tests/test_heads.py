@@ -194,3 +194,27 @@ def test_margin_scheduler_ramps_from_initial_to_final(kind):
         assert margins[29] == pytest.approx(0.2 * (30 - 10) / 40)
     else:
         assert margins[29] == pytest.approx(0.2 * (1 - math.exp(0.5 * math.log(1e-3))))
+
+
+def test_every_head_takes_a_margin_scheduler_at_a_constant_margin_it_supports():
+    for name, margin in (("softmax", 0.0), ("add_margin", 0.2), ("arc_margin", 0.2), ("sphere", 4)):
+        head = heads.build(name, 5, 4)
+        scheduler = heads.MarginScheduler(head, initial=margin, final=margin, start=0, stop=10)
+        assert scheduler.step() == margin and head.margin == margin
+
+
+def test_ramping_the_sphere_margin_is_a_clear_error_not_a_silent_m_of_one():
+    head = heads.build("sphere", 5, 4)
+    with pytest.raises(ValueError, match="integer m ≥ 1, got 0.2.*λ schedule"):
+        heads.MarginScheduler(head, initial=0.0, final=0.2, start=0, stop=100)
+    with pytest.raises(ValueError, match="integer m ≥ 1"):  # an integer ramp passes through fractions
+        heads.MarginScheduler(head, initial=1, final=4, start=0, stop=100)
+    with pytest.raises(ValueError, match="got 0.2"):
+        head.update(0.2)
+    assert head.margin == 4
+
+
+def test_a_margin_schedule_on_the_plain_softmax_fails_at_construction():
+    head = heads.build("softmax", 5, 4)
+    with pytest.raises(ValueError, match="plain softmax head has no margin"):
+        heads.MarginScheduler(head, initial=0.0, final=0.2, start=100, stop=200)

@@ -84,3 +84,24 @@ def test_setup_cell_on_colab_installs_the_course_without_protected_packages(monk
 def test_setup_cell_elsewhere_installs_nothing(monkeypatch, capsys):
     assert run_setup_cell(monkeypatch, colab_present=False) == []
     assert "torch" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+def test_solution_cells_are_collapsed_in_jupyterlab_and_on_colab(source):
+    cells = json.loads(source.with_suffix(".ipynb").read_text())["cells"]
+    solutions = [c for c in cells if notebooks.SOLUTION_TAG in c["metadata"].get("tags", [])]
+    assert solutions, f"{source.name} has no solution cell"
+    for cell in solutions:
+        assert cell["metadata"]["jupyter"]["source_hidden"] is True  # JupyterLab
+        assert cell["metadata"]["cellView"] == "form"  # Colab ignores source_hidden
+        assert cell["source"].startswith("# @title ")  # what Colab shows in place of the code
+    others = [c for c in cells if c not in solutions]
+    assert not any("cellView" in c["metadata"] or "jupyter" in c["metadata"] for c in others)
+
+
+def test_a_solution_tag_alone_collapses_the_cell(tmp_path):
+    source = tmp_path / "99_demo.py"
+    source.write_text('# %%\nx = 1\n\n# %% tags=["solution"]\nx = 2\n')
+    solution = notebooks.read_source(source).cells[1]
+    assert solution.metadata["cellView"] == "form" and solution.metadata["jupyter"]["source_hidden"]
+    assert solution.source == notebooks.SOLUTION_TITLE + "\nx = 2"

@@ -41,3 +41,10 @@ def test_package_dependencies_are_lower_bounds_only():
 def test_ruff_finds_nothing():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_speechbrain_comes_with_the_course_requirements_and_the_colab_install():
+    # notebook 03 shows the parity with SpeechBrain's ECAPA-TDNN in the main job and on Colab
+    assert pins((ROOT / "requirements.txt").read_text())["speechbrain"] == "1.1.2"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert any(re.match(r"speechbrain\s*>=", requirement) for requirement in project["dependencies"])

@@ -6,7 +6,9 @@ worst one is and its two values. ``check`` prints the verdict and returns a bool
 (for the learner's exercises: a wrong answer must not stop the notebook);
 ``derive`` prints ✓ or raises (for a notebook's own by-hand-vs-library derivations:
 a mismatch there is a bug in the course and must stop the build); ``assert_close``
-raises ``CheckFailed`` with the same message (for tests). Exercise-specific checks live in the topic modules of this package.
+raises ``CheckFailed`` with the same message (for tests). ``check_function`` also
+names a common mistake when the wrong answer matches it. Exercise-specific checks
+live in the topic modules of this package.
 """
 
 from __future__ import annotations
@@ -89,31 +91,53 @@ def derive(actual, expected, name: str = "result", atol: float = 1e-5, rtol: flo
 
 def check_function(fn: Callable, reference: Callable, inputs: Iterable[tuple],
                    name: str | None = None, atol: float = 1e-5, rtol: float = 1e-4,
-                   grad: bool = False) -> bool:
+                   grad: bool = False, mistakes: dict[str, Callable] | None = None) -> bool:
     """Call ``fn`` and ``reference`` on each tuple of inputs and compare the outputs.
 
     With ``grad=True`` the gradients of the summed output with respect to every
     floating-point tensor input are compared too (autograd as the referee).
+    ``mistakes`` maps a description of a common wrong answer ("the unbiased
+    variance, 1/(T−1)") to a function computing that wrong answer: when ``fn``
+    fails and agrees with one of them, the verdict names the mistake.
     """
     name = name or getattr(fn, "__name__", "your function")
     for case, args in enumerate(inputs):
         label = f"{name} on example {case}"
         try:
-            mine_args = _fresh(args, grad)
-            ref_args = _fresh(args, grad)
-            try:
-                mine = fn(*mine_args)
-            except Exception as error:  # noqa: BLE001 - the learner's code may raise anything
-                raise CheckFailed(f"{label}: raised {type(error).__name__}: {error}") from None
-            ref = reference(*ref_args)
-            assert_close(mine, ref, label, atol, rtol)
-            if grad:
-                _compare_grads(mine, ref, mine_args, ref_args, label, atol, rtol)
+            _compare(fn, reference, args, label, atol, rtol, grad)
         except CheckFailed as failure:
             print(f"✗ {failure}")
+            hint = diagnose(fn, args, mistakes, atol, rtol, grad)
+            if hint:
+                print(f"  It looks like {hint}.")
             return False
     print(f"✓ {name} matches the reference on every example")
     return True
+
+
+def diagnose(fn: Callable, args: tuple, mistakes: dict[str, Callable] | None, atol: float = 1e-5,
+             rtol: float = 1e-4, grad: bool = False) -> str | None:
+    """The description of the first mistake whose wrong answer ``fn`` reproduces on ``args``, if any."""
+    for description, wrong in (mistakes or {}).items():
+        try:
+            _compare(fn, wrong, args, "", atol, rtol, grad)
+        except Exception:  # noqa: BLE001 - not this mistake (or the learner's code raised)
+            continue
+        return description
+    return None
+
+
+def _compare(fn, reference, args, label, atol, rtol, grad) -> None:
+    mine_args = _fresh(args, grad)
+    ref_args = _fresh(args, grad)
+    try:
+        mine = fn(*mine_args)
+    except Exception as error:  # noqa: BLE001 - the learner's code may raise anything
+        raise CheckFailed(f"{label}: raised {type(error).__name__}: {error}") from None
+    ref = reference(*ref_args)
+    assert_close(mine, ref, label, atol, rtol)
+    if grad:
+        _compare_grads(mine, ref, mine_args, ref_args, label, atol, rtol)
 
 
 def _fresh(args: tuple, grad: bool) -> tuple:
@@ -135,4 +159,5 @@ def _compare_grads(mine, ref, mine_args, ref_args, label, atol, rtol) -> None:
     for index, (a, r) in enumerate(zip(mine_args, ref_args, strict=True)):
         if isinstance(a, torch.Tensor) and a.requires_grad:
             grad_a = a.grad if a.grad is not None else torch.zeros_like(a)
-            assert_close(grad_a, r.grad, f"{label}, gradient of argument {index}", atol, rtol)
+            grad_r = r.grad if r.grad is not None else torch.zeros_like(r)
+            assert_close(grad_a, grad_r, f"{label}, gradient of argument {index}", atol, rtol)

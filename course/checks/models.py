@@ -1,4 +1,7 @@
-"""Self-checks for the TDNN and ECAPA-TDNN exercises (notebooks 02 and 03)."""
+"""Self-checks for the TDNN and ECAPA-TDNN exercises (notebooks 02 and 03).
+
+Each check also recognises the usual wrong answers and names the mistake.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from course.checks import check_function
+from course.checks.verification import _implemented
 from course.models.blocks import Res2Conv, SqueezeExcitation
 from course.models.ecapa import ECAPA_TDNN
 from course.models.masking import lengths_mask
@@ -31,7 +35,26 @@ def check_tdnn_layer(fn) -> bool:
     for kernel, dilation, frames in ((5, 1, 12), (3, 2, 10), (3, 3, 9), (1, 1, 4)):
         cases.append((torch.randn(2, 6, frames, generator=g), torch.randn(4, 6, kernel, generator=g),
                       torch.randn(4, generator=g), dilation))
-    return check_function(fn, reference_tdnn_layer, cases, name="tdnn_layer", atol=1e-5, grad=True)
+    if not _implemented(fn, cases[0], "tdnn_layer"):
+        return False
+    return check_function(fn, reference_tdnn_layer, cases, name="tdnn_layer", atol=1e-5, grad=True,
+                          mistakes=TDNN_MISTAKES)
+
+
+def _causal_tdnn(x, weight, bias, dilation):
+    pad = dilation * (weight.shape[-1] - 1)
+    return F.conv1d(F.pad(x, (pad, 0)), weight, bias, dilation=dilation)
+
+
+TDNN_MISTAKES = {
+    "the bias b forgotten": lambda x, w, b, d: reference_tdnn_layer(x, w, None, d),
+    "all the padding on one side (the taps look only into the past): pad d(k−1)/2 frames on each side":
+        _causal_tdnn,
+    "the dilation ignored: tap j sits at (j − (k−1)/2)·d, not at j − (k−1)/2":
+        lambda x, w, b, d: reference_tdnn_layer(x, w, b, 1),
+    "the taps in reverse order (a flipped kernel): W_j multiplies x_{t + (j − (k−1)/2)·d}":
+        lambda x, w, b, d: reference_tdnn_layer(x, w.flip(-1), b, d),
+}
 
 
 def reference_masked_stats(x, lengths):
@@ -45,13 +68,46 @@ def check_masked_stats(fn) -> bool:
     x = torch.randn(3, 4, 8, generator=g, dtype=torch.float64)
     constant = torch.ones(2, 4, 5, dtype=torch.float64)
     cases = [(x, torch.tensor([8, 5, 1])), (constant, torch.tensor([5, 3])), (x[:, :, :1], torch.tensor([1, 1, 1]))]
-    return check_function(fn, reference_masked_stats, cases, name="masked_stats", atol=1e-6, grad=True)
+    return check_function(fn, reference_masked_stats, cases, name="masked_stats", atol=1e-6, grad=True,
+                          mistakes=MASKED_STATS_MISTAKES)
+
+
+def _masked_stats_variant(x, lengths, unbiased=False, masked=True, add_eps=False):
+    mask = lengths_mask(x, lengths).to(x.dtype) if masked else torch.ones_like(x[:, :1])
+    count = mask.sum(-1)
+    mean = (x * mask).sum(-1) / count
+    var = ((x - mean[..., None]) ** 2 * mask).sum(-1) / (count - 1 if unbiased else count)
+    std = (var + 1e-5).sqrt() if add_eps else var.clamp(min=1e-5).sqrt()
+    return torch.cat([mean, std], dim=1)
+
+
+MASKED_STATS_MISTAKES = {
+    "the unbiased variance, 1/(T−1) as torch.var/std compute by default: pooling uses 1/T "
+    "(and 1/(T−1) divides by zero for one frame)": lambda x, n: _masked_stats_variant(x, n, unbiased=True),
+    "the mask forgotten: the padded frames are averaged too": lambda x, n: _masked_stats_variant(x, n, masked=False),
+    "the mask forgotten and the unbiased variance (x.std(-1) is both)":
+        lambda x, n: torch.cat([x.mean(-1), x.std(-1)], dim=1),
+    "σ = √(v + ε) instead of √max(v, ε): the values agree to about 1e-6, but the slope "
+    "1/(2√(v+ε)) differs from 1/(2√v), so the gradients differ": lambda x, n: _masked_stats_variant(x, n, add_eps=True),
+}
 
 
 def check_receptive_field(fn) -> bool:
     """``fn(layers: list of (kernel, dilation)) -> frames seen by one output frame``."""
     cases = [([(5, 1)],), ([(5, 1), (3, 2), (3, 3), (1, 1), (1, 1)],), ([(3, 4)] * 7,), ([(1, 1)],)]
-    return check_function(fn, receptive_field, cases, name="receptive_field")
+    if not _implemented(fn, cases[0], "receptive_field"):
+        return False
+    return check_function(fn, receptive_field, cases, name="receptive_field", mistakes=RECEPTIVE_FIELD_MISTAKES)
+
+
+RECEPTIVE_FIELD_MISTAKES = {
+    "the + 1 forgotten: the output frame's own input frame counts too":
+        lambda layers: sum((k - 1) * d for k, d in layers),
+    "(k − 1)·d + 1 added for every layer: only the widening (k − 1)·d adds up, the + 1 comes once":
+        lambda layers: sum((k - 1) * d + 1 for k, d in layers),
+    "the dilation forgotten: each layer widens the field by (k − 1)·d frames":
+        lambda layers: 1 + sum(k - 1 for k, d in layers),
+}
 
 
 # --- notebook 03 -------------------------------------------------------------------------
@@ -77,7 +133,31 @@ def check_res2(fn) -> bool:
     """``fn(x (B, C, T), convs (s − 1 ConvReluBN), passthrough "first"|"last") -> (B, C, T)``."""
     g = _gen(3)
     cases = [(torch.randn(2, 32, 15, generator=g), _res2(p).convs, p) for p in ("last", "first")]
-    return check_function(fn, reference_res2, cases, name="res2", atol=1e-5)
+    if not _implemented(fn, cases[0], "res2"):
+        return False
+    return check_function(fn, reference_res2, cases, name="res2", atol=1e-5, mistakes=RES2_MISTAKES)
+
+
+def _res2_variant(x, convs, passthrough, keep="right", hierarchy="output"):
+    splits = list(x.chunk(len(convs) + 1, dim=1))
+    first = passthrough == "first" if keep == "right" else passthrough != "first"
+    kept = splits.pop(0 if first else -1)
+    outputs = []
+    for i, (conv, x_i) in enumerate(zip(convs, splits, strict=True)):
+        if i == 0 or hierarchy == "none":
+            outputs.append(conv(x_i))
+        else:
+            outputs.append(conv(x_i + (outputs[-1] if hierarchy == "output" else splits[i - 1])))
+    return torch.cat([kept] + outputs if first else outputs + [kept], dim=1)
+
+
+RES2_MISTAKES = {
+    "the pass-through split taken from the wrong end": lambda x, c, p: _res2_variant(x, c, p, keep="wrong"),
+    "no hierarchy: each split convolved alone, y_i = K_i(x_i) without adding y_{i−1}":
+        lambda x, c, p: _res2_variant(x, c, p, hierarchy="none"),
+    "the previous *input* split added, x_i + x_{i−1}, instead of the previous output y_{i−1}":
+        lambda x, c, p: _res2_variant(x, c, p, hierarchy="input"),
+}
 
 
 def reference_se_gate(x, lengths, linear1, linear2):
@@ -95,7 +175,24 @@ def check_se_gate(fn) -> bool:
     x = torch.randn(3, 16, 10, generator=g)
     x[1, :, 6:] = 100.0  # padding that must not count
     cases = [(x, torch.tensor([10, 6, 1]), linear1, linear2), (x[:1], torch.tensor([10]), linear1, linear2)]
-    return check_function(fn, reference_se_gate, cases, name="se_gate", atol=1e-5)
+    return check_function(fn, reference_se_gate, cases, name="se_gate", atol=1e-5, mistakes=SE_GATE_MISTAKES)
+
+
+def _se_gate_variant(x, lengths, linear1, linear2, divide_by_padded=False, sigmoid=True):
+    mask = lengths_mask(x, lengths).to(x.dtype)
+    z = (x * mask).sum(-1) / (x.shape[-1] if divide_by_padded else mask.sum(-1))
+    e = linear2(torch.relu(linear1(z)))
+    return torch.sigmoid(e) if sigmoid else e
+
+
+SE_GATE_MISTAKES = {
+    "the padding averaged too: z must be the mean over each utterance's valid frames":
+        lambda x, n, l1, l2: torch.sigmoid(l2(torch.relu(l1(x.mean(-1))))),
+    "the valid frames summed but divided by the padded length T: divide by each utterance's own length":
+        lambda x, n, l1, l2: _se_gate_variant(x, n, l1, l2, divide_by_padded=True),
+    "the sigmoid forgotten: s = σ(…) is a gate in (0, 1)":
+        lambda x, n, l1, l2: _se_gate_variant(x, n, l1, l2, sigmoid=False),
+}
 
 
 def reference_ecapa_param_count(channels, mfa_channels, embed_dim, flavour):
@@ -108,4 +205,29 @@ def check_ecapa_param_count(fn) -> bool:
     """``fn(channels, mfa_channels, embed_dim, flavour) -> int``: a closed form, checked by counting."""
     cases = [(512, 1536, 192, "wespeaker"), (512, 1536, 192, "speechbrain"), (64, 192, 32, "wespeaker"),
              (128, 256, 96, "speechbrain")]
-    return check_function(fn, reference_ecapa_param_count, cases, name="ecapa_param_count")
+    return check_function(fn, reference_ecapa_param_count, cases, name="ecapa_param_count",
+                          mistakes=ECAPA_COUNT_MISTAKES)
+
+
+def _ecapa_count_without(channels, mfa_channels, embed_dim, flavour, leave_out):
+    model = ECAPA_TDNN(channels=channels, mfa_channels=mfa_channels, embed_dim=embed_dim, flavour=flavour,
+                       pooling_kwargs={"global_context": leave_out != "global context"})
+    total = sum(p.numel() for p in model.parameters())
+    for module in model.modules():
+        if leave_out == "biases" and isinstance(module, torch.nn.Conv1d | torch.nn.Linear) and module.bias is not None:
+            total -= module.bias.numel()
+        if leave_out == "batchnorm" and isinstance(module, torch.nn.BatchNorm1d):
+            total -= sum(p.numel() for p in module.parameters())
+    return total
+
+
+ECAPA_COUNT_MISTAKES = {
+    "the biases of the convolutions and linear layers left out (each has one per output)":
+        lambda c, m, e, f: _ecapa_count_without(c, m, e, f, "biases"),
+    "the BatchNorm parameters left out (γ and β: 2 per channel)":
+        lambda c, m, e, f: _ecapa_count_without(c, m, e, f, "batchnorm"),
+    "the flavour ignored: SpeechBrain adds a BatchNorm after the MFA (2·C_mfa) and one in the attention (2·128)":
+        lambda c, m, e, f: reference_ecapa_param_count(c, m, e, "wespeaker"),
+    "the global context left out: the attention's first layer takes [h_t; μ; σ], 3·C_mfa inputs":
+        lambda c, m, e, f: _ecapa_count_without(c, m, e, f, "global context"),
+}

@@ -1,9 +1,13 @@
-"""Self-checks for the verification exercises (notebook 00): cosine scoring, error rates, EER."""
+"""Self-checks for the verification exercises (notebook 00): cosine scoring, error rates, EER.
+
+Each check also recognises the usual wrong answers and names the mistake.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from course import metrics
 from course.checks import CheckFailed, check_function
@@ -30,11 +34,19 @@ def _embedding_pairs() -> list[tuple[torch.Tensor, torch.Tensor]]:
     return [(a, b), (a, 3 * a), (a[:1] + 5, b[:1] + 5)]
 
 
+COSINE_MISTAKES = {
+    "the plain dot product: divide by both norms": lambda a, b: (a * b).sum(-1),
+    "only one embedding divided by its norm: divide by both": lambda a, b: (a * b).sum(-1) / a.norm(dim=-1),
+    "normalisation over the wrong dimension (dim=0, across embeddings): use dim=-1, within each row":
+        lambda a, b: (F.normalize(a, dim=0) * F.normalize(b, dim=0)).sum(-1),
+}
+
+
 def check_cosine(fn) -> bool:
     """``fn(emb_a (N, D), emb_b (N, D)) -> (N,)`` row-wise cosine similarity."""
     if not _implemented(fn, _embedding_pairs()[0], "cosine"):
         return False
-    return check_function(fn, cosine_scores, _embedding_pairs(), name="cosine")
+    return check_function(fn, cosine_scores, _embedding_pairs(), name="cosine", mistakes=COSINE_MISTAKES)
 
 
 def reference_error_rates(scores, labels, threshold) -> tuple[float, float]:
@@ -51,6 +63,24 @@ def _score_cases():
     return scores[order], labels[order]
 
 
+def _strict(scores, labels, threshold):
+    scores, labels = np.asarray(scores, float), np.asarray(labels).astype(bool)
+    return float(np.mean(scores[labels] <= threshold)), float(np.mean(scores[~labels] > threshold))
+
+
+def _counts(scores, labels, threshold):
+    scores, labels = np.asarray(scores, float), np.asarray(labels).astype(bool)
+    return float(np.sum(scores[labels] < threshold)), float(np.sum(scores[~labels] >= threshold))
+
+
+ERROR_RATE_MISTAKES = {
+    "a strict threshold (score > θ): a trial scoring exactly θ is accepted, so use ≥": _strict,
+    "(P_fa, P_miss) in the wrong order: return (P_miss, P_fa)":
+        lambda s, y, t: reference_error_rates(s, y, t)[::-1],
+    "counts instead of rates: divide by the number of targets and of non-targets": _counts,
+}
+
+
 def check_error_rates(fn) -> bool:
     """``fn(scores, labels, threshold) -> (P_miss, P_fa)``; accept when score >= threshold."""
     scores, labels = _score_cases()
@@ -65,9 +95,41 @@ def check_error_rates(fn) -> bool:
         want = reference_error_rates(scores, labels, threshold)
         if got is None or len(got) != 2 or not np.allclose(np.asarray(got, float), want, atol=1e-9):
             print(f"✗ at threshold {threshold}: got {got}, expected (P_miss, P_fa) = {want}")
+            for description, wrong in ERROR_RATE_MISTAKES.items():
+                if got is not None and len(got) == 2 and np.allclose(np.asarray(got, float),
+                                                                     wrong(scores, labels, threshold), atol=1e-9):
+                    print(f"  It looks like {description}.")
+                    break
             return False
     print("✓ error_rates matches the reference at every threshold (ties included)")
     return True
+
+
+def _eer_cuts(scores, labels):
+    scores, labels = np.asarray(scores, float), np.asarray(labels).astype(bool)
+    cuts = np.r_[np.unique(scores), np.inf]
+    miss = np.array([np.mean(scores[labels] < t) for t in cuts])
+    fa = np.array([np.mean(scores[~labels] >= t) for t in cuts])
+    return miss, fa, int(np.argmax(miss - fa >= 0))
+
+
+def _eer_no_interpolation(scores, labels):
+    miss, _, k = _eer_cuts(scores, labels)
+    return miss[k]
+
+
+def _eer_closest_average(scores, labels):
+    miss, fa, _ = _eer_cuts(scores, labels)
+    k = int(np.argmin(np.abs(miss - fa)))
+    return (miss[k] + fa[k]) / 2
+
+
+EER_MISTAKES = {
+    "a percentage: return a fraction (0.25, not 25)": lambda s, y: 100 * metrics.eer(s, y),
+    "P_miss at the first cut where P_miss ≥ P_fa, without interpolating with the cut before":
+        _eer_no_interpolation,
+    "the mean of P_miss and P_fa at the cut where they are closest, without interpolating": _eer_closest_average,
+}
 
 
 def check_eer(fn, atol: float = 1e-9) -> bool:
@@ -76,8 +138,10 @@ def check_eer(fn, atol: float = 1e-9) -> bool:
     if not _implemented(fn, (scores, labels), "eer"):
         return False
     cases = [(scores, labels), (scores[:20], labels[:20]), (np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1]))]
+    mistakes = {description: (lambda s, y, wrong=wrong: torch.tensor(float(wrong(s, y))))
+                for description, wrong in EER_MISTAKES.items()}
     return check_function(lambda s, y: torch.tensor(float(fn(s, y))), lambda s, y: torch.tensor(metrics.eer(s, y)),
-                          cases, name="eer", atol=atol, rtol=0)
+                          cases, name="eer", atol=atol, rtol=0, mistakes=mistakes)
 
 
 def assert_passes(result: bool) -> None:

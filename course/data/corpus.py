@@ -86,8 +86,9 @@ def check_files_exist(paths, source: str) -> None:
 
 
 def check_audio(paths, sample_rate: int = 16000) -> dict:
-    """Open every file's header: raise on unreadable or empty ones, warn once about other rates or stereo."""
-    from course.audio import AudioError, info
+    """Open every file's header: raise on unreadable, empty or non-finite (float WAV with NaN) ones,
+    naming them, before any training starts; warn once about other rates or stereo."""
+    from course.audio import AudioError, info, non_finite_samples
 
     other_rate, stereo, bad = [], [], []
     for p in paths:
@@ -98,6 +99,8 @@ def check_audio(paths, sample_rate: int = 16000) -> dict:
             continue
         if frames == 0:
             bad.append(f"{p}: the file holds no samples")
+        elif non_finite_samples(p):  # a NaN sample would poison the loss, or every score
+            bad.append(f"{p}: {non_finite_samples(p)} NaN or infinite sample(s)")
         if rate != sample_rate:
             other_rate.append(p)
         if channels > 1:

@@ -29,7 +29,10 @@ class MarginScheduler:
         self.head, self.initial, self.final = head, float(initial), float(final)
         self.start, self.stop, self.kind = int(start), int(stop), kind
         self.current = 0
-        self.head.update(self.margin_at(0))
+        # Let the head refuse a margin it cannot take (the plain softmax: any m > 0; A-softmax:
+        # a fractional m) now, not thousands of steps into training.
+        for step in (self.stop, (self.start + self.stop) // 2 + 1, 0):
+            self.head.update(self.margin_at(step))
 
     def margin_at(self, step: int) -> float:
         """The margin in effect at ``step``."""

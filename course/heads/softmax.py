@@ -34,6 +34,12 @@ class SoftmaxHead(nn.Module):
     def weight(self) -> torch.Tensor:
         return self.linear.weight
 
+    def update(self, margin: float) -> None:
+        """A ``MarginScheduler`` hook: the plain softmax has no margin, so only 0 is accepted."""
+        if margin != 0:
+            raise ValueError(f"margin: the plain softmax head has no margin, got {margin}; use "
+                             "'add_margin' or 'arc_margin' to train with one")
+
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_inputs(embeddings, labels, self.embed_dim, self.num_classes)
         return self.linear(self.pre(embeddings))

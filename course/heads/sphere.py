@@ -11,7 +11,12 @@ plain cosine logits and blends ψ in with λ, as WeSpeaker does:
     λ = max(λ_min, base · (1 + γ · iteration)^(−power)),   (5, 1000, 0.12, 1)
     z_y = ‖x‖ (cos θ_y + (ψ(θ_y) − cos θ_y) / (1 + λ)),   z_j = ‖x‖ cos θ_j,
 
-so the logits are scaled by the embedding norm ‖x‖, not by a fixed s.
+so the logits are scaled by the embedding norm ‖x‖, not by a fixed s. This λ
+annealing is SphereFace's own recipe (the authors' Caffe code: base 1000, γ 0.12,
+power 1, λ_min 5), which WeSpeaker copies. Because of it the margin m is never
+ramped: ``update(m)`` accepts an integer m ≥ 1 only, and a ``MarginScheduler``
+ramping a fractional margin (0 → 0.2) is refused with a clear error instead of
+being rounded to m = 1 (which would silently remove the margin).
 cos(mθ) is the Chebyshev polynomial T_m(cos θ) (no arccos in the gradient
 path); k uses arccos on a detached cos θ, piecewise constant anyway.
 """
@@ -75,8 +80,12 @@ class SphereHead(nn.Module):
         return lambda_at(int(self.iteration), self.base, self.gamma, self.power, self.lambda_min)
 
     def update(self, margin: float) -> None:
-        """Set m (rounded to an integer ≥ 1)."""
-        self.margin = max(1, int(round(margin)))
+        """Set the integer m ≥ 1; anything else is an error (the warm-up is λ's job, not m's)."""
+        if margin != int(margin) or margin < 1:
+            raise ValueError(f"margin: A-softmax multiplies the angle by an integer m ≥ 1, got {margin}; "
+                             "it is warmed up by its λ schedule (base, gamma, power, lambda_min), so do not "
+                             "ramp its margin with a MarginScheduler (use margin_schedule=None)")
+        self.margin = int(margin)
 
     def target(self, cos: torch.Tensor) -> torch.Tensor:
         """cos θ + (ψ(θ) − cos θ) / (1 + λ), before the ‖x‖ scaling."""

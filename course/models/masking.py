@@ -5,8 +5,10 @@ only if nothing computed from padded frames reaches a valid frame. Two kinds of
 layer mix time: a convolution with kernel > 1 (it reads neighbours) and a mean
 over time (SE, pooling). Before a convolution the padded frames are set to the
 value the utterance alone would see there (zero, or the reflection of its last
-valid frames); means are taken over valid frames only. BatchNorm and ReLU act
-frame by frame, so padded frames may hold anything between two such layers.
+valid frames); means are taken over valid frames only. In evaluation mode
+BatchNorm and ReLU act frame by frame, so padded frames may hold anything between
+two such layers. In training mode BatchNorm's batch statistics include the padded
+frames, so the batch-invariance property is a property of ``.eval()``.
 """
 
 from __future__ import annotations

@@ -33,7 +33,9 @@ class XVector(nn.Module):
     """x-vector: ``forward(x (B, in_dim, T), lengths) → (B, embed_dim)``, the segment6 output.
 
     Args:
-        in_dim: feature bins (80 fbank; the paper used 24 MFCCs).
+        in_dim: feature bins (80 fbank here; the paper's DNN took 24-dimensional filterbanks,
+            25 ms frames mean-normalised over a sliding window of up to 3 s, Snyder et al.,
+            ICASSP 2018; its i-vector baselines used MFCCs).
         frame_layers: (width, kernel, dilation) per frame layer; the paper's by default.
         embed_dim: width of segment6, the embedding (512).
         hidden_dim: width of segment7 (512), the classifier's input in training.

@@ -43,8 +43,8 @@ def plot_margin_schedule(steps: np.ndarray, margins: dict[str, np.ndarray]):
 
 def plot_toy_embeddings(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, grid: np.ndarray,
                         decision: np.ndarray, margin: np.ndarray, losses: list[float], title: str):
-    """Left: embeddings over the decision regions (pale) and the regions where the class
-    still wins *with* its margin (strong); white between them is the margin zone.
+    """Left: embeddings over the regions each class wins, strong where it still wins *with*
+    its margin and pale where it wins only without it (the margin zone).
     Right: the training loss.
 
     ``grid`` is (G, G, 2) points of the plane; ``decision``/``margin`` (G, G) class indices
