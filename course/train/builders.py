@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader, Dataset
 from course import heads
 from course.train.config import TrainConfig
 
+
 def build_model(config: TrainConfig, in_dim: int = 80) -> nn.Module:
     """The embedding model named by ``config.model`` (``course.models.build``) with ``config.pooling``
     (for models that take a pooling: ACA-Net's attention is its own)."""
