@@ -344,8 +344,10 @@ for name, run in (("ECAPA (small_config)", ecapa_run), ("ACA-Net (SMALL)", aca_r
           f"loss {run.losses[0]:.2f} → {run.losses[-1]:.2f}, EER {100 * result['eer']:.1f}%")
 
 # %% [markdown]
-# In these runs the numbers above are what the two models reached under one budget of steps on this
-# corpus: a brief, single-seed comparison, not a ranking of the architectures.
+# The numbers above are what the two models reached under one budget of steps on this corpus (with
+# different parameter counts, printed): a brief, single-seed comparison, not a ranking of the
+# architectures. `SMALL` starts its latents at unit scale rather than the public code's 0.02, with which
+# they start nearly equal and this short run learned much less (see `course.models.aca_net.SMALL`).
 #
 # ## 6. Where the trained latents attend
 #
@@ -374,7 +376,8 @@ assert gap > MIN_ENTROPY_GAP, "the latents' attention should be visibly non-unif
 
 fig, axes = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True, gridspec_kw={"height_ratios": [1, 1.6]})
 seconds = np.arange(T_utt + 1) * 0.01
-axes[0].pcolormesh(seconds, np.arange(81), feats[0].numpy(), shading="flat", cmap="magma")
+spectrum = axes[0].pcolormesh(seconds, np.arange(81), feats[0].numpy(), shading="flat", cmap="magma")
+fig.colorbar(spectrum, ax=axes[0], label="log energy")
 axes[0].set_ylabel("fbank bin")
 axes[0].set_title("Test utterance (log-mel fbank)")
 image = axes[1].pcolormesh(seconds, np.arange(weights.shape[0] + 1), weights.numpy() * T_utt, shading="flat",
@@ -382,7 +385,7 @@ image = axes[1].pcolormesh(seconds, np.arange(weights.shape[0] + 1), weights.num
 axes[1].set_ylabel("latent")
 axes[1].set_xlabel("time (s)")
 axes[1].set_title("Attention of each latent over time (× T: 1 = uniform)")
-fig.colorbar(image, ax=axes, label="α · T")
+fig.colorbar(image, ax=axes[1], label="α · T")
 plt.show()
 
 # %% [markdown]

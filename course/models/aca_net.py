@@ -35,8 +35,11 @@ from course.models.masking import lengths_mask, zero_padding
 from course.pooling.base import check_lengths, frame_mask
 from course.pooling.cross_attention import multi_head_attention, sinusoidal_encoding
 
+# A CPU configuration (84,801 parameters). Its latents start at unit scale: with the public code's
+# 0.02 they start nearly equal, and in notebook 07's 200-step SynthVox run the small model reached
+# 32.7% EER against 18.5% with 1.0 (one seed each, measured on this course's machine).
 SMALL = dict(latents=64, dim=64, blocks=1, cross_layers=1, latent_layers=1, heads=4, mlp_dim=128,
-             latent_mlp_dim=128)  # a CPU configuration (see the notebook for its size)
+             latent_mlp_dim=128, latent_std=1.0)
 
 
 class AttentionLayer(nn.Module):
@@ -98,10 +101,11 @@ class LatentAggregation(nn.Module):
 
     def __init__(self, dim: int = 256, latents: int = 192, blocks: int = 2, cross_layers: int = 2,
                  latent_layers: int = 3, heads: int = 8, mlp_dim: int = 256, latent_mlp_dim: int = 256,
-                 dropout: float = 0.0):
+                 dropout: float = 0.0, latent_std: float = 0.02):
         super().__init__()
         self.in_dim, self.out_dim = dim, latents
-        self.latents = nn.Parameter(nn.init.trunc_normal_(torch.zeros(latents, dim), std=0.02, a=-2, b=2))  # Q
+        self.latents = nn.Parameter(nn.init.trunc_normal_(torch.zeros(latents, dim), std=latent_std,
+                                                          a=-2.0, b=2.0))  # Q
         self.blocks = nn.ModuleList(MLABlock(dim, cross_layers, latent_layers, heads, mlp_dim, latent_mlp_dim,
                                              dropout) for _ in range(blocks))
         self.reduce = nn.Conv1d(dim, 1, 1)  # w_out, b_out
@@ -138,16 +142,19 @@ class ACANet(EmbeddingModel):
         mlp_dim, latent_mlp_dim: hidden widths of the cross- and self-attention MLPs (256).
         dropout: after each MLP (the public example trains with 0.2).
         positional: add the time-indexed sinusoidal encoding to the frames.
+        latent_std: standard deviation of the latents' truncated-normal initialisation (0.02 as the
+            public code; larger values start the latents further apart).
     """
 
     def __init__(self, in_dim: int = 80, latents: int = 192, dim: int = 256, blocks: int = 2,
                  cross_layers: int = 2, latent_layers: int = 3, heads: int = 8, mlp_dim: int = 256,
-                 latent_mlp_dim: int = 256, dropout: float = 0.0, positional: bool = True):
+                 latent_mlp_dim: int = 256, dropout: float = 0.0, positional: bool = True,
+                 latent_std: float = 0.02):
         super().__init__()
         self.in_dim, self.dim, self.embed_dim, self.positional = in_dim, dim, latents, positional
         self.expand = ConvReluBN(in_dim, dim, 1)  # W_in: 1×1 conv → ReLU → BN
         self.pooling = LatentAggregation(dim, latents, blocks, cross_layers, latent_layers, heads, mlp_dim,
-                                         latent_mlp_dim, dropout)
+                                         latent_mlp_dim, dropout, latent_std)
         self.norm = nn.BatchNorm1d(latents)
 
     def frame_features(self, x: torch.Tensor, lengths: torch.Tensor | None = None
