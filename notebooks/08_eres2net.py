@@ -314,7 +314,8 @@ with torch.no_grad():
     fused = trained.trace(feats)
 fig, axes = plt.subplots(4, 1, figsize=(9, 8), sharex=True)
 seconds = feats.shape[-1] * 0.01
-axes[0].imshow(feats[0].numpy(), origin="lower", aspect="auto", cmap="magma", extent=(0, seconds, 0, 80))
+spectrum = axes[0].imshow(feats[0].numpy(), origin="lower", aspect="auto", cmap="magma", extent=(0, seconds, 0, 80))
+fig.colorbar(spectrum, ax=axes[0], label="log energy")
 axes[0].set_title("Test utterance (log-mel fbank)")
 axes[0].set_ylabel("mel bin")
 for ax, j in zip(axes[1:], (2, 3, 4), strict=True):
