@@ -28,7 +28,7 @@ def attention_entropy(model, root: str, frames: int = 200, utterances: int = 32)
     """Mean over utterances and channels of −Σ_t α_t log α_t, and T."""
     data = SpeakerChunks(root, split="test", chunk_frames=frames, seed=1)
     feats, lengths, _ = collate([data[i] for i in range(min(utterances, len(data)))])
-    _, weights = model.pooling(model.frame_features(feats, lengths), lengths, return_weights=True)
+    _, weights = model.pooling(*model.frame_features(feats, lengths), return_weights=True)
     entropy = -(weights * weights.clamp_min(1e-12).log()).sum(-1)  # (B, C or 1)
     return float(entropy.mean()), feats.shape[-1]
 

@@ -172,7 +172,7 @@ with torch.no_grad():
     show("concat of the three blocks", cat)
     H = conv_relu_bn(cat, model.mfa)
     show("MFA: Conv1d(3C→1536, k=1) → ReLU", H)
-    derive(H, model.frame_features(x), name="frame features (what the pooling receives)")
+    derive(H, model.frame_features(x)[0], name="frame features (what the pooling receives)")
 
 # %% [markdown]
 # ## 4. Attentive statistics pooling with global context
@@ -330,7 +330,7 @@ gates = []
 hooks = [block.se.register_forward_hook(lambda module, args, out: gates.append(module.gate(*args)[0]))
          for block in trained.blocks]
 with torch.no_grad():
-    frames = trained.frame_features(feats)
+    frames, _ = trained.frame_features(feats)
     _, weights = trained.pooling(frames, return_weights=True)
 for hook in hooks:
     hook.remove()

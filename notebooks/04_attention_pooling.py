@@ -579,7 +579,7 @@ def untrained(name):
 def weights_of(model, path):
     wave, rate = read(path)
     with torch.no_grad():
-        _, w = model.pooling(model.frame_features(fbank(wave, rate)[None]), return_weights=True)
+        _, w = model.pooling(model.frame_features(fbank(wave, rate)[None])[0], return_weights=True)
     return as_rows(w).float().numpy()
 
 

@@ -260,7 +260,7 @@ explorer
 # %%
 trained = cached_fit(small_config(pooling="STSP"))
 with torch.no_grad():
-    feature_map = trained.model.eval().frame_features(utterances[0][None])[0]  # (C', T): what the pooling sees
+    feature_map = trained.model.eval().frame_features(utterances[0][None])[0][0]  # (C', T): what the pooling sees
 all_bins = WINDOW // 2 + 1
 
 

@@ -194,5 +194,5 @@ def test_small_config_trains_on_the_smoke_corpus(monkeypatch, tmp_path):
     again = train.cached_fit(config, progress=False)
     assert len(first.losses) == config.steps and again.from_cache
     feats = torch.randn(2, 80, 120)
-    emb, weights = first.model.pooling(first.model.frame_features(feats), return_weights=True)
+    emb, weights = first.model.pooling(first.model.frame_features(feats)[0], return_weights=True)
     assert emb.shape[0] == 2 and torch.allclose(weights.sum(-1), torch.ones(()))

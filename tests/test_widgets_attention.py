@@ -41,7 +41,7 @@ def test_plotted_weights_equal_a_direct_call_of_the_pooling(explorer, name, utte
     label, wave, rate = utterances()[utterance]
     model = explorer.model(name)
     with torch.no_grad():
-        _, weights = model.pooling(model.frame_features(fbank(wave, rate)[None]), return_weights=True)
+        _, weights = model.pooling(model.frame_features(fbank(wave, rate)[None])[0], return_weights=True)
     plotted = explorer.last_plotted
     np.testing.assert_allclose(plotted["row_weights"], weights[0, row].numpy(), atol=1e-6)
     assert plotted["pooling"] == name and plotted["utterance"] == label

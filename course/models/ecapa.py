@@ -27,6 +27,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from course.models.base import EmbeddingModel, register
 from course.models.blocks import ConvReluBN, SERes2Block
 from course.models.masking import lengths_mask, zero_padding
 from course.pooling import build as build_pooling
@@ -34,7 +35,8 @@ from course.pooling import build as build_pooling
 FLAVOURS = ("wespeaker", "speechbrain")
 
 
-class ECAPA_TDNN(nn.Module):  # noqa: N801 - the paper's name
+@register("ecapa", "ecapa_tdnn")
+class ECAPA_TDNN(EmbeddingModel):  # noqa: N801 - the paper's name
     """ECAPA-TDNN speaker-embedding model: ``forward(x (B, in_dim, T), lengths) → (B, embed_dim)``.
 
     Args:
@@ -80,23 +82,17 @@ class ECAPA_TDNN(nn.Module):  # noqa: N801 - the paper's name
         self.pool_norm = nn.BatchNorm1d(self.pooling.out_dim)
         self.embedding = nn.Linear(self.pooling.out_dim, embed_dim)
 
-    def _check_input(self, x: torch.Tensor) -> None:
-        if x.dim() != 3 or x.shape[1] != self.in_dim:
-            raise ValueError(f"x: expected frames (B, {self.in_dim}, T), got shape {tuple(x.shape)}"
-                             + (" (time first? transpose to (B, F, T))" if x.dim() == 3
-                                and x.shape[2] == self.in_dim else ""))
-
-    def frame_features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """The MFA output ``(B, C_mfa, T)``, padded frames zeroed: exactly what the pooling receives."""
-        self._check_input(x)
+    def frame_features(self, x: torch.Tensor, lengths: torch.Tensor | None = None
+                       ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The MFA output ``(B, C_mfa, T)``, padded frames zeroed, and its lengths (the input's: no stride)."""
+        lengths = self.check_input(x, lengths)
         mask = lengths_mask(x, lengths)
         h = self.layer1(x, mask)
         outputs = []
         for block in self.blocks:
             h = block(h, mask)
             outputs.append(h)
-        return zero_padding(self.mfa(torch.cat(outputs, dim=1)), mask)
+        return zero_padding(self.mfa(torch.cat(outputs, dim=1)), mask), lengths
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        pooled = self.pooling(self.frame_features(x, lengths), lengths)
+    def embed(self, pooled: torch.Tensor) -> torch.Tensor:
         return self.embedding(self.pool_norm(pooled))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from course.models.base import EmbeddingModel, register
 from course.models.blocks import ConvReluBN
 from course.models.masking import lengths_mask, zero_padding
 from course.pooling import build as build_pooling
@@ -29,7 +30,8 @@ from course.pooling import build as build_pooling
 FRAME_LAYERS = ((512, 5, 1), (512, 3, 2), (512, 3, 3), (512, 1, 1), (1500, 1, 1))  # (width, kernel, dilation)
 
 
-class XVector(nn.Module):
+@register("xvector", "tdnn")
+class XVector(EmbeddingModel):
     """x-vector: ``forward(x (B, in_dim, T), lengths) → (B, embed_dim)``, the segment6 output.
 
     Args:
@@ -59,17 +61,17 @@ class XVector(nn.Module):
         self.segment7 = nn.Sequential(nn.ReLU(), nn.BatchNorm1d(embed_dim), nn.Linear(embed_dim, hidden_dim),
                                       nn.ReLU(), nn.BatchNorm1d(hidden_dim))
 
-    def frame_features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """frame5's output ``(B, 1500, T)``, padded frames zeroed: exactly what the pooling receives."""
-        if x.dim() != 3 or x.shape[1] != self.in_dim:
-            raise ValueError(f"x: expected frames (B, {self.in_dim}, T), got shape {tuple(x.shape)}")
+    def frame_features(self, x: torch.Tensor, lengths: torch.Tensor | None = None
+                       ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """frame5's output ``(B, 1500, T)``, padded frames zeroed, and its lengths (the input's: no stride)."""
+        lengths = self.check_input(x, lengths)
         mask = lengths_mask(x, lengths)
         for layer in self.frames:
             x = layer(x, mask)
-        return zero_padding(x, mask)
+        return zero_padding(x, mask), lengths
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        return self.segment6(self.pooling(self.frame_features(x, lengths), lengths))
+    def embed(self, pooled: torch.Tensor) -> torch.Tensor:
+        return self.segment6(pooled)
 
     def hidden(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """segment7's output, the input of the paper's softmax classifier (training only)."""

@@ -41,6 +41,24 @@ def sinusoidal_encoding(frames: int, dim: int, device=None, dtype=torch.float32)
     return encoding.to(dtype)
 
 
+def multi_head_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int,
+                         mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Scaled dot-product attention of queries (B, L, E) on keys and values (B, T, E), H heads.
+
+    α_h = softmax_t(q_h k_hᵀ / √d) with padded frames (``mask`` (B, 1, T), True on
+    valid frames) at exactly zero weight; returns concat_h(α_h v_h) (B, L, E) and
+    α (B, H, L, T) in float32. Shared by this pooling and the ACA-Net model.
+    """
+    def split(z):  # (B, L, E) → (B, H, L, d)
+        return z.unflatten(-1, (heads, z.shape[-1] // heads)).transpose(1, 2)
+
+    q, k, v = split(q), split(k), split(v)
+    scores = torch.einsum("bhnd,bhtd->bhnt", q, k) / math.sqrt(q.shape[-1])
+    alpha = softmax(scores, mask.unsqueeze(1) if mask is not None else None, dim=-1)  # float32
+    attended = torch.einsum("bhnt,bhtd->bhnd", alpha.to(v.dtype), v)
+    return attended.transpose(1, 2).flatten(2), alpha
+
+
 @register("ACA")
 class AsymmetricCrossAttentionPooling(Pooling):
     """One ACA block → N; returns the attention (B, N, T), averaged over heads, as weights.
@@ -72,10 +90,6 @@ class AsymmetricCrossAttentionPooling(Pooling):
         self.norm2 = nn.LayerNorm(dim)
         self.reduce = nn.Linear(dim, 1)  # w_out, b_out: Conv1d(E → 1) over each latent
 
-    def split(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, L, E) → (B, H, L, d)."""
-        return z.unflatten(-1, (self.heads, self.dim // self.heads)).transpose(1, 2)
-
     def pool(self, x, mask):
         batch, _, frames = x.shape
         f = self.frames_in(zero_padding(x, mask))  # (B, E, T)
@@ -83,11 +97,8 @@ class AsymmetricCrossAttentionPooling(Pooling):
             f = f + sinusoidal_encoding(frames, self.dim, x.device, f.dtype)
         f = f.transpose(1, 2)  # (B, T, E)
         latents = self.latents.unsqueeze(0).expand(batch, -1, -1)
-        q, k, v = self.split(self.query(latents)), self.split(self.key(f)), self.split(self.value(f))
-        scores = torch.einsum("bhnd,bhtd->bhnt", q, k) / math.sqrt(q.shape[-1])
-        alpha = softmax(scores, mask.unsqueeze(1) if mask is not None else None, dim=-1)  # float32
-        attended = torch.einsum("bhnt,bhtd->bhnd", alpha.to(v.dtype), v)
-        z = self.norm1(latents + self.out(attended.transpose(1, 2).flatten(2)))
+        attended, alpha = multi_head_attention(self.query(latents), self.key(f), self.value(f), self.heads, mask)
+        z = self.norm1(latents + self.out(attended))
         z = self.norm2(z + self.mlp(z))
         e = self.reduce(z).squeeze(-1)  # (B, N)
         return e.to(compute_dtype(e)), alpha.mean(dim=1)

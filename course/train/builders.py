@@ -7,7 +7,7 @@ Each is looked up by name so that the trainer grows by adding an entry here
 from __future__ import annotations
 
 import functools
-import importlib
+import inspect
 import math
 
 import torch
@@ -17,21 +17,16 @@ from torch.utils.data import DataLoader, Dataset
 from course import heads
 from course.train.config import TrainConfig
 
-# name → (module, class); imported on demand so that a missing model only fails when used
-MODELS = {
-    "ecapa": ("course.models.ecapa", "ECAPA_TDNN"),
-    "xvector": ("course.models.tdnn", "XVector"),
-}
-
 
 def build_model(config: TrainConfig, in_dim: int = 80) -> nn.Module:
-    """The embedding model named by ``config.model`` with ``config.pooling``."""
-    if config.model not in MODELS:
-        raise ValueError(f"model: unknown name {config.model!r}; available: {', '.join(MODELS)}")
-    module, name = MODELS[config.model]
-    cls = getattr(importlib.import_module(module), name)
-    kwargs = {"in_dim": in_dim, **config.model_kwargs, "pooling": config.pooling,
-              "pooling_kwargs": dict(config.pooling_kwargs)}
+    """The embedding model named by ``config.model`` (``course.models.build``) with ``config.pooling``
+    (for models that take a pooling: ACA-Net's attention is its own)."""
+    from course import models
+
+    cls = models.model_class(config.model)
+    kwargs = {"in_dim": in_dim, **config.model_kwargs}
+    if "pooling" in inspect.signature(cls).parameters:
+        kwargs.update(pooling=config.pooling, pooling_kwargs=dict(config.pooling_kwargs))
     return cls(**kwargs)
 
 

@@ -135,7 +135,7 @@ class AttentionExplorer:
         feats = fbank(waveform, rate)
         model = self.model(name)
         with torch.no_grad():
-            frames = model.frame_features(feats[None])
+            frames, _ = model.frame_features(feats[None])
             _, weights = model.pooling(frames, return_weights=True)
         if weights is None:
             raise ValueError(f"pooling: {name} returns no attention weights; choose another")
