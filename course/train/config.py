@@ -175,7 +175,7 @@ def course_config(pooling: str = "ASTP", augment: bool = True, **overrides) -> T
         data="waves" if augment else "features",
         augment={} if augment else None,
         num_workers=1 if augment else 0,
-        val_every=pick(200, 0),
+        val_every=pick(200, 12),
     )
     values.update(overrides)
     return small_config(pooling, **values)
