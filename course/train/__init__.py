@@ -5,8 +5,8 @@ notebooks share. Grow it here: new models in ``builders.MODELS``, new options in
 """
 
 from course.train.cache import cache_path, cached_fit, code_hash, course_model
-from course.train.config import TrainConfig, course_config, small_config
+from course.train.config import TrainConfig, course_config, ecapa_voxceleb_config, small_config
 from course.train.loop import TrainResult, fit
 
 __all__ = ["TrainConfig", "TrainResult", "cache_path", "cached_fit", "code_hash", "course_config", "course_model",
-           "fit", "small_config"]
+           "ecapa_voxceleb_config", "fit", "small_config"]

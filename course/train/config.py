@@ -179,3 +179,21 @@ def course_config(pooling: str = "ASTP", augment: bool = True, **overrides) -> T
     )
     values.update(overrides)
     return small_config(pooling, **values)
+
+
+def ecapa_voxceleb_config(corpus: str, steps: int = 100_000, **overrides) -> TrainConfig:
+    """ECAPA-TDNN C=512 on a prepared VoxCeleb subset, on GPUs (``configs/ecapa_c512_voxceleb.yaml``
+    holds the same values; a test keeps them equal). WeSpeaker's examples/voxceleb/v2 recipe: SGD
+    0.1 → 5e-5 (exponential, after a warm-up), 200-frame crops, AAM s=32 with m ramped 0 → 0.2,
+    speed perturbation, noise and reverberation; bf16 autocast. Not run in this project (no GPU)."""
+    values = dict(
+        model="ecapa", model_kwargs={"channels": 512, "embed_dim": 192, "flavour": "wespeaker"},
+        pooling="ASTP", head="arc_margin", head_kwargs={"margin": 0.2, "scale": 32.0},
+        margin_schedule={"initial": 0.0, "final": 0.2, "start": steps // 5, "stop": 2 * steps // 5, "kind": "exp"},
+        steps=steps, batch_size=128, chunk_frames=200, optimizer="sgd", momentum=0.9, lr=0.1, final_lr=0.0005,
+        schedule="exponential", warmup_steps=6 * steps // 100, weight_decay=1e-4, grad_clip=None, data="waves",
+        augment={"noise_kinds": ("white", "pink", "babble"), "snr_db": (0.0, 15.0), "reverb_prob": 0.5,
+                 "rt60_s": (0.2, 0.8)},
+        corpus=corpus, device="cuda", amp="bf16", num_workers=8, val_every=5000, checkpoint_every=1000)
+    values.update(overrides)
+    return TrainConfig(**values)
