@@ -148,7 +148,7 @@ plot_training_curves({"losses": result.losses, "accuracies": result.accuracies, 
 fig.tight_layout()
 handle.update(fig)
 how = "loaded from the cache" if result.from_cache else f"trained in {result.seconds:.0f} s"
-print(f"{config.steps} steps, {how}; CPU time of the run: {result.cpu_seconds:.0f} s")
+print(f"{config.steps} steps, {how}; CPU time of the run: {result.cpu_seconds:.1f} s")
 print(f"EER: {100 * result.eer:.2f}%")
 
 # %% [markdown]
@@ -172,8 +172,8 @@ if not is_smoke() and not GPU_PATH:
 model = result.model.eval()
 scored = embed_and_score(model, root)
 fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-plot_det({f"baseline ({base['eer_%']:.1f}%)": (base["scores"], base["labels"]),
-          f"course model ({100 * scored['eer']:.1f}%)": (scored["scores"], scored["labels"])}, ax=axes[0],
+plot_det({"baseline": (base["scores"], base["labels"]), "course model": (scored["scores"], scored["labels"])},
+         ax=axes[0],
          title="DET: baseline vs trained")
 plot_score_histograms(base["scores"], base["labels"], ax=axes[1])
 axes[1].set_title("baseline scores")

@@ -54,6 +54,11 @@ def apply_overrides(values: dict, overrides: list[str]) -> dict:
             raise ValueError(f"--set {item!r}: expected key=value")
         key, text = item.split("=", 1)
         value = yaml.safe_load(text)
+        if isinstance(value, str):
+            try:
+                value = float(value)  # YAML 1.1 reads 1e-2 as a string
+            except ValueError:
+                pass
         target, *path = key.split(".")
         if path:
             if values.get(target) is None:

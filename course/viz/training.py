@@ -38,6 +38,8 @@ def plot_training_curves(state: dict, axes=None, title: str = "training"):
     accuracy_ax = loss_ax.twinx() if not hasattr(loss_ax, "_accuracy_twin") else loss_ax._accuracy_twin
     loss_ax._accuracy_twin = accuracy_ax
     accuracy_ax.clear()
+    accuracy_ax.yaxis.tick_right()  # clear() puts a twin's ticks and label back on the left
+    accuracy_ax.yaxis.set_label_position("right")
     accuracy_ax.plot(steps, smooth(state["accuracies"]), color="C2", lw=1.2, label="batch accuracy (mean of 20)")
     accuracy_ax.set_ylim(0, 1)
     accuracy_ax.set_ylabel("training accuracy")
