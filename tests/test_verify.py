@@ -25,7 +25,8 @@ def voices(tmp_path):
     g = torch.Generator().manual_seed(0)
     t = torch.arange(16000) / 16000
     a = 0.3 * torch.sin(2 * torch.pi * 220 * t) + 0.01 * torch.randn(16000, generator=g)
-    b = 0.3 * torch.sin(2 * torch.pi * 330 * t) * torch.sin(2 * torch.pi * 3 * t) + 0.01 * torch.randn(16000, generator=g)
+    b = 0.3 * torch.sin(2 * torch.pi * 330 * t) * torch.sin(2 * torch.pi * 3 * t)
+    b = b + 0.01 * torch.randn(16000, generator=g)
     write(tmp_path / "a.wav", a)
     write(tmp_path / "b.wav", b)
     return tmp_path
