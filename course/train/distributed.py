@@ -55,12 +55,10 @@ def mean_over_processes(values: torch.Tensor, context: Context) -> torch.Tensor:
     return values / context.world
 
 
-def wrap(module: torch.nn.Module, context: Context, device: torch.device, sync_batchnorm: bool) -> torch.nn.Module:
-    """``module`` as DistributedDataParallel (SyncBatchNorm first when asked) under torchrun, else unchanged."""
+def wrap(module: torch.nn.Module, context: Context, device: torch.device) -> torch.nn.Module:
+    """``module`` as DistributedDataParallel under torchrun, else unchanged."""
     if not context.active:
         return module
-    if sync_batchnorm:
-        module = torch.nn.SyncBatchNorm.convert_sync_batchnorm(module)
     ids = [device.index if device.index is not None else context.local_rank] if device.type == "cuda" else None
     return torch.nn.parallel.DistributedDataParallel(module, device_ids=ids)
 

@@ -141,7 +141,10 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
     if context.active and device.type == "cuda":
         device = torch.device("cuda", context.local_rank)
     dataset = dataset if dataset is not None else builders.build_dataset(config)
-    model = (model if model is not None else builders.build_model(config)).to(device)
+    model = model if model is not None else builders.build_model(config)
+    if context.active and config.sync_batchnorm:  # before the optimiser sees the parameters
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    model = model.to(device)
     head = builders.build_head(config, builders.embed_dim_of(model), dataset.num_speakers).to(device)
     optimiser, lr_schedule = builders.build_optimiser([*model.parameters(), *head.parameters()], config)
     margins = builders.build_margin_scheduler(config, head)
@@ -154,7 +157,7 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
         parts["margins"] = margins
     if checkpoint is not None and Path(checkpoint).exists():
         state = load_checkpoint(checkpoint, config, parts)
-    network = distributed.wrap(Classifier(model, head), context, device, config.sync_batchnorm)
+    network = distributed.wrap(Classifier(model, head), context, device)
     if config.compile:
         network = torch.compile(network)
     root = None
