@@ -55,7 +55,7 @@ from course.pooling.reference import bilinear as ref_bilinear
 from course.pooling.reference import cross_attention as ref_cross_attention
 from course.pooling.reference import spectral as ref_spectral
 from course.pooling.spectral import dc_statistics, make_window, two_sided_counts
-from course.train import cached_fit, small_config
+from course.train import course_model
 from course.viz.spectral import plot_power_shares
 from course.widgets.stsp import stsp_explorer
 
@@ -251,14 +251,15 @@ explorer = stsp_explorer(u_raw, channel=CHANNEL, window_length=WINDOW, hop=HOP, 
 explorer
 
 # %% [markdown]
-# STSP was proposed for the feature maps *inside* a network, not for fbank frames. Below, a small
-# ECAPA-TDNN trained briefly with STSP as its pooling (`course.train`, cached after the first run)
+# STSP was proposed for the feature maps *inside* a network, not for fbank frames. Below, the course
+# model of notebook 10 (a small ECAPA-TDNN, `course.train.course_model()`, cached after the first run)
 # gives the frames its pooling receives; we compare how its averaged power spreads over the bins
 # with that of the fbank frames. The paper's argument is this low-pass character: if most of the
 # power sits in the lowest bins, keeping $K$ of them keeps most of the information.
 
 # %%
-trained = cached_fit(small_config(pooling="STSP"))
+trained = course_model()  # the course model of notebook 10 (ASTP pooling; its MFA output is the map)
+print(f"the course model: EER {100 * trained.eer:.2f}% on the SynthVox test trials")
 with torch.no_grad():
     feature_map = trained.model.eval().frame_features(utterances[0][None])[0][0]  # (C', T): what the pooling sees
 all_bins = WINDOW // 2 + 1

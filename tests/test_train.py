@@ -47,9 +47,8 @@ def toy_corpus(monkeypatch, tmp_path):
     monkeypatch.setattr(builders, "build_dataset", lambda config: ToyChunks())
     original = builders.batch_stream
     monkeypatch.setattr(builders, "batch_stream",
-                        lambda dataset, config, collate_fn=None, start_step=0: original(dataset, config,
-                                                                                       collate_fn or toy_collate,
-                                                                                       start_step))
+                        lambda dataset, config, collate_fn=None, start_step=0, **kw: original(
+                            dataset, config, collate_fn or toy_collate, start_step, **kw))
     return tmp_path
 
 
@@ -120,7 +119,8 @@ def test_a_checkpoint_of_another_config_is_refused(toy_corpus):
 def test_cached_fit_trains_once_and_then_loads_the_same_model(toy_corpus, monkeypatch):
     calls = []
     real_fit = cache.fit
-    monkeypatch.setattr(cache, "fit", lambda config, progress=True: calls.append(1) or real_fit(config, progress=False))
+    monkeypatch.setattr(cache, "fit",
+                        lambda config, progress=True, **kw: calls.append(1) or real_fit(config, progress=False))
     first = train.cached_fit(tiny_config(), progress=False)
     second = train.cached_fit(tiny_config(), progress=False)
     assert len(calls) == 1 and second.from_cache and not first.from_cache

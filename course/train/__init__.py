@@ -1,11 +1,12 @@
 """Training: ``fit(config)`` trains a model and a head; ``cached_fit(config)`` reuses an
 identical earlier run; ``small_config(pooling=...)`` is the CPU-sized run the
-notebooks share. Grow it here: new models in ``builders.MODELS``, new options in
+notebooks share. Grow it here: new models in the ``course.models`` registry, new options in
 ``TrainConfig`` (with defaults, so cache keys of old configs stay meaningful).
 """
 
-from course.train.cache import cache_path, cached_fit, code_hash
-from course.train.config import TrainConfig, small_config
+from course.train.cache import cache_path, cached_fit, code_hash, course_model
+from course.train.config import TrainConfig, course_config, ecapa_voxceleb_config, small_config
 from course.train.loop import TrainResult, fit
 
-__all__ = ["TrainConfig", "TrainResult", "cache_path", "cached_fit", "code_hash", "fit", "small_config"]
+__all__ = ["TrainConfig", "TrainResult", "cache_path", "cached_fit", "code_hash", "course_config", "course_model",
+           "ecapa_voxceleb_config", "fit", "small_config"]

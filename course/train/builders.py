@@ -42,11 +42,17 @@ def build_head(config: TrainConfig, embed_dim: int, num_classes: int) -> nn.Modu
 
 
 def build_dataset(config: TrainConfig) -> Dataset:
-    """SpeakerChunks of the configured corpus (the default SynthVox corpus when None).
+    """The training crops of the configured corpus (the default SynthVox corpus when None).
 
-    The last dataset is kept (with its in-memory fbank features), so that several runs on
-    the same corpus in one process, such as the poolings of a notebook, extract features once.
+    data="features": ``SpeakerChunks``; the last one is kept (with its in-memory fbank
+    features), so that several runs on the same corpus in one process, such as the
+    poolings of a notebook, extract features once. data="waves": ``WaveCrops``, read,
+    augmented and turned into features on the fly.
     """
+    if config.data == "waves":
+        from course.data.augment_crops import WaveCrops
+
+        return WaveCrops(corpus_root(config), config.split, config.chunk_frames, config.seed, config.augment)
     return _speaker_chunks(corpus_root(config), config.split, config.chunk_frames, config.seed)
 
 
@@ -73,37 +79,57 @@ def epoch_batches(size: int, batch_size: int, seed: int, epoch: int) -> list[lis
     return [order[i:i + batch_size] for i in range(0, size - batch_size + 1, batch_size)]
 
 
-def batch_stream(dataset: Dataset, config: TrainConfig, collate_fn=None, start_step: int = 0):
+def batch_stream(dataset: Dataset, config: TrainConfig, collate_fn=None, start_step: int = 0,
+                 rank: int = 0, world: int = 1, pin_memory: bool = False):
     """Endless collated batches from step ``start_step`` on; ``collate_fn`` defaults to the corpus collate.
 
+    Under torchrun (``world`` processes), every process draws the same global batches of
+    ``world · batch_size`` items and takes slice ``rank``: together they see exactly what
+    one process with a ``world`` times larger batch sees (the distributed sampler).
     A dataset with ``set_epoch(epoch)`` is told each new epoch (to vary its random crops).
     """
     if collate_fn is None:
         from course.data.dataset import collate as collate_fn
-    if len(dataset) < config.batch_size:
-        raise ValueError(f"batch_size {config.batch_size} exceeds the {len(dataset)} training utterances")
-    per_epoch = len(dataset) // config.batch_size
+    step_items = config.batch_size * world
+    if len(dataset) < step_items:
+        raise ValueError(f"batch_size {config.batch_size} × {world} process(es) exceeds the {len(dataset)} "
+                         "training utterances")
+    per_epoch = len(dataset) // step_items
     epoch, offset = divmod(start_step, per_epoch)
     while True:
         if hasattr(dataset, "set_epoch"):
             dataset.set_epoch(epoch)
-        batches = epoch_batches(len(dataset), config.batch_size, config.seed, epoch)[offset:]
-        yield from DataLoader(dataset, batch_sampler=batches, collate_fn=collate_fn, num_workers=config.num_workers)
+        batches = [b[rank * config.batch_size:(rank + 1) * config.batch_size]
+                   for b in epoch_batches(len(dataset), step_items, config.seed, epoch)[offset:]]
+        yield from DataLoader(dataset, batch_sampler=batches, collate_fn=collate_fn, num_workers=config.num_workers,
+                              pin_memory=pin_memory)
         epoch, offset = epoch + 1, 0
 
 
 def build_optimiser(parameters, config: TrainConfig):
-    """Adam, linear warm-up over ``warmup_steps`` then cosine decay to lr/20 at ``steps``."""
-    optimiser = torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
+    """The optimiser (Adam, AdamW or SGD with Nesterov momentum) and its learning-rate schedule:
+    linear warm-up over ``warmup_steps``, then cosine or exponential decay to ``final_lr``·lr."""
+    parameters = list(parameters)
+    if config.optimizer == "sgd":
+        optimiser = torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, nesterov=True,
+                                    weight_decay=config.weight_decay)
+    else:
+        cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
+        optimiser = cls(parameters, lr=config.lr, weight_decay=config.weight_decay)
+    return optimiser, torch.optim.lr_scheduler.LambdaLR(optimiser, functools.partial(lr_factor, config=config))
 
-    def factor(step: int) -> float:
-        if step < config.warmup_steps:
-            return (step + 1) / config.warmup_steps
-        span = max(1, config.steps - config.warmup_steps)
-        progress = min(1.0, (step - config.warmup_steps) / span)
-        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
 
-    return optimiser, torch.optim.lr_scheduler.LambdaLR(optimiser, factor)
+def lr_factor(step: int, config: TrainConfig) -> float:
+    """The learning rate at ``step`` as a fraction of ``config.lr``."""
+    if step < config.warmup_steps:
+        return (step + 1) / config.warmup_steps
+    if config.schedule == "constant":
+        return 1.0
+    span = max(1, config.steps - config.warmup_steps)
+    progress = min(1.0, (step - config.warmup_steps) / span)
+    if config.schedule == "exponential":
+        return config.final_lr ** progress
+    return config.final_lr + (1 - config.final_lr) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
 def build_margin_scheduler(config: TrainConfig, head: nn.Module):

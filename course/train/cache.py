@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 
 import torch
@@ -49,26 +48,26 @@ def cache_path(config: TrainConfig) -> Path:
     return cache_dir("train") / f"{config.model}-{config.pooling}-{config.head}-{cache_key(config)}.pt"
 
 
-def cached_fit(config: TrainConfig, progress: bool = True) -> TrainResult:
-    """``fit(config)``, or the result of an earlier identical run loaded from the cache."""
+def cached_fit(config: TrainConfig, progress: bool = True, callback=None) -> TrainResult:
+    """``fit(config)``, or the result of an earlier identical run loaded from the cache.
+
+    ``callback``: passed to ``fit`` (live curves, a progress bar in a widget) when it trains.
+    """
     path = cache_path(config)
     if path.exists():
         try:
             return load_result(path, config)
         except Exception as error:  # noqa: BLE001 - a torn or stale file is retrained, never fatal
             print(f"cached model {path.name} unreadable ({type(error).__name__}); retraining")
-    result = fit(config, progress=progress)
+    result = fit(config, progress=progress, callback=callback)
     save_result(path, result)
     return result
 
 
 def save_result(path: Path, result: TrainResult) -> None:
-    payload = {"config": result.config.to_dict(), "model": result.model.state_dict(),
-               "head": result.head.state_dict(), "head_shape": tuple(result.head.weight.shape),
-               "losses": result.losses, "accuracies": result.accuracies, "seconds": result.seconds}
-    tmp = path.with_name(path.name + f".{time.time_ns()}.tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)  # atomic: concurrent notebooks never read a half-written file
+    from course.train.export import save_model
+
+    save_model(path, result)  # atomic: concurrent notebooks never read a half-written file
 
 
 def load_result(path: Path, config: TrainConfig) -> TrainResult:
@@ -79,4 +78,14 @@ def load_result(path: Path, config: TrainConfig) -> TrainResult:
     head = builders.build_head(config, embed_dim, num_classes)
     head.load_state_dict(payload["head"])
     return TrainResult(model.eval(), head.eval(), payload["losses"], config, payload["accuracies"],
-                       payload["seconds"], from_cache=True)
+                       payload["seconds"], from_cache=True, history=payload.get("history", []),
+                       threshold=payload.get("threshold"), score_mean=payload.get("score_mean"),
+                       cpu_seconds=payload.get("cpu_seconds", 0.0))
+
+
+def course_model(pooling: str = "ASTP", progress: bool = True, callback=None) -> TrainResult:
+    """The course model (``course_config(pooling)``), trained once and cached: whichever notebook
+    runs first trains it (notebook 10 in a full build), every other one loads it."""
+    from course.train.config import course_config
+
+    return cached_fit(course_config(pooling), progress=progress, callback=callback)

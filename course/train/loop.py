@@ -1,16 +1,29 @@
-"""``fit``: train a model and a head on speaker-labelled chunks, step by step.
+"""``fit``: train a model and a head on speaker-labelled crops, step by step.
 
 One step: a batch of crops → model → embeddings → head (with labels, so the margin
-applies) → cross-entropy → Adam. With a checkpoint path, the full state (model,
-head, optimiser, schedulers, gradient scaler, losses, torch's random state;
-batches are drawn from (seed, epoch), so they need no state) is saved
-every ``checkpoint_every`` steps and at the end, and ``fit`` resumes from it.
+applies) → cross-entropy → optimiser. Around it:
+
+- a progress bar with loss, accuracy and throughput (utterances per second);
+- every ``val_every`` steps, the EER on the corpus's trial list (``validate``);
+- with a checkpoint path, the full state (model, head, optimiser, schedulers,
+  gradient scaler, history, random states) every ``checkpoint_every`` steps and at
+  the end, written to a temporary file then renamed; ``fit`` resumes from it and
+  finishes with bit-identical weights (batches and crops are drawn from
+  (seed, epoch, item), so they need no state);
+- a NaN or infinite loss stops the run with ``TrainingDiverged``, before the bad
+  step touches the weights; the last checkpoint written is the last good one;
+- with ``log_dir``, ``log.csv`` (one row a step) and ``history.json`` (validations);
+- under torchrun, DistributedDataParallel; only rank 0 logs, validates and writes.
 """
 
 from __future__ import annotations
 
+import csv
+import json
+import os
+import resource
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +33,16 @@ from tqdm.auto import tqdm
 
 from course.env import device as default_device
 from course.env import seed_everything
-from course.train import builders
+from course.train import builders, distributed
 from course.train.config import TrainConfig
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite; the message says where and what was kept."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, unreadable or written for another run."""
 
 
 @dataclass
@@ -35,11 +56,31 @@ class TrainResult:
     accuracies: list[float] = field(default_factory=list)  # training-batch accuracy (with margin)
     seconds: float = 0.0  # training time (0 when loaded from the cache before timing)
     from_cache: bool = False
+    history: list[dict] = field(default_factory=list)  # validations: step, eer, min_dcf, seconds, cpu_seconds
+    threshold: float | None = None  # cosine threshold at the last validation's EER (mean subtracted)
+    score_mean: torch.Tensor | None = None  # the mean embedding subtracted before scoring
+    cpu_seconds: float = 0.0  # CPU time of the run (this process and its finished DataLoader workers)
+
+    @property
+    def eer(self) -> float | None:
+        """The last validation EER (a fraction), None without validation."""
+        return self.history[-1]["eer"] if self.history else None
 
     def to(self, device) -> TrainResult:
         self.model.to(device)
         self.head.to(device)
         return self
+
+
+class Classifier(nn.Module):
+    """Model and head as one module, so that DistributedDataParallel synchronises both."""
+
+    def __init__(self, model: nn.Module, head: nn.Module):
+        super().__init__()
+        self.model, self.head = model, head
+
+    def forward(self, feats, lengths, labels):
+        return self.head(self.model(feats, lengths), labels)
 
 
 def resolve_device(config: TrainConfig) -> torch.device:
@@ -48,6 +89,13 @@ def resolve_device(config: TrainConfig) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device: {config.device!r} was asked for but CUDA is not available here")
     return device
+
+
+def amp_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype, or None for full precision (always on a CPU)."""
+    if device.type != "cuda" or config.amp is False:
+        return None
+    return torch.bfloat16 if config.amp == "bf16" else torch.float16
 
 
 @contextmanager
@@ -62,47 +110,80 @@ def cpu_threads(threads: int | None):
         torch.set_num_threads(before)
 
 
+def cpu_time() -> float:
+    """CPU seconds of this process and of its finished children (DataLoader workers of past epochs)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def fit(config: TrainConfig, progress: bool = True, checkpoint: str | Path | None = None,
-        dataset=None, collate_fn=None) -> TrainResult:
+        dataset=None, collate_fn=None, model: nn.Module | None = None, log_dir: str | Path | None = None,
+        callback=None, validate: bool = False) -> TrainResult:
     """Train ``config.model`` with ``config.head`` for ``config.steps`` steps.
 
-    ``checkpoint``: a file to save to every ``config.checkpoint_every`` steps and to
-    resume from when it exists (same config required). ``dataset`` (with ``.num_speakers``)
-    and ``collate_fn``: use these instead of the corpus's (tests, custom data).
+    checkpoint: a file to save to every ``config.checkpoint_every`` steps and to resume
+        from when it exists (same config required).
+    dataset (with ``.num_speakers``), collate_fn, model: use these instead of the
+        configured ones (tests, custom data or models).
+    log_dir: write ``log.csv``, ``history.json`` and ``config.json`` there.
+    callback: ``callback(state)`` after every validation and every 10 steps, with
+        ``state`` = {"step", "losses", "accuracies", "history", "steps"} (live plots).
+    validate: validate at the end even when ``config.val_every`` is 0.
     """
     with cpu_threads(config.threads):
-        return _fit(config, progress, checkpoint, dataset, collate_fn)
+        return _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, callback, validate)
 
 
-def _fit(config, progress, checkpoint, dataset, collate_fn) -> TrainResult:
+def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, callback, validate) -> TrainResult:
     seed_everything(config.seed)
     device = resolve_device(config)
+    context = distributed.setup(device.type)
+    if context.active and device.type == "cuda":
+        device = torch.device("cuda", context.local_rank)
     dataset = dataset if dataset is not None else builders.build_dataset(config)
-    model = builders.build_model(config).to(device)
+    model = model if model is not None else builders.build_model(config)
+    if context.active and config.sync_batchnorm:  # before the optimiser sees the parameters
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    model = model.to(device)
     head = builders.build_head(config, builders.embed_dim_of(model), dataset.num_speakers).to(device)
     optimiser, lr_schedule = builders.build_optimiser([*model.parameters(), *head.parameters()], config)
     margins = builders.build_margin_scheduler(config, head)
-    amp = config.amp and device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=amp)
-    state = {"step": 0, "losses": [], "accuracies": [], "seconds": 0.0}
+    dtype = amp_dtype(config, device)
+    scaler = torch.amp.GradScaler("cuda", enabled=dtype == torch.float16)
+    state = {"step": 0, "losses": [], "accuracies": [], "lrs": [], "history": [], "seconds": 0.0,
+             "cpu_seconds": 0.0}
     parts = {"model": model, "head": head, "optimiser": optimiser, "lr_schedule": lr_schedule, "scaler": scaler}
     if margins is not None:
         parts["margins"] = margins
     if checkpoint is not None and Path(checkpoint).exists():
         state = load_checkpoint(checkpoint, config, parts)
+    network = distributed.wrap(Classifier(model, head), context, device)
+    if config.compile:
+        network = torch.compile(network)
+    root = None
+    if config.val_every or validate:
+        root = builders.corpus_root(config)
 
-    model.train()
-    head.train()
-    start = time.perf_counter() - state["seconds"]
+    network.train()
+    start, cpu_start = time.perf_counter() - state["seconds"], cpu_time() - state["cpu_seconds"]
     bar = tqdm(total=config.steps, initial=state["step"], desc=f"{config.model}+{config.pooling}",
-               disable=not progress, leave=False)
-    batches = builders.batch_stream(dataset, config, collate_fn, start_step=state["step"])
+               disable=not (progress and context.main), leave=False)
+    batches = builders.batch_stream(dataset, config, collate_fn, start_step=state["step"], rank=context.rank,
+                                    world=context.world, pin_memory=device.type == "cuda")
+    last_tick, rate = time.perf_counter(), None
+    saved_step = state["step"] if checkpoint is not None and Path(checkpoint).exists() else None
     while state["step"] < config.steps:
         feats, lengths, labels = next(batches)
-        feats, lengths, labels = feats.to(device), lengths.to(device), labels.to(device)
-        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-            logits = head(model(feats, lengths), labels)
-            loss = nn.functional.cross_entropy(logits.float(), labels)
+        feats, lengths, labels = (t.to(device, non_blocking=True) for t in (feats, lengths, labels))
+        with torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext():
+            logits = network(feats, lengths, labels)
+        loss = nn.functional.cross_entropy(logits.float(), labels)
+        accuracy = (logits.argmax(1) == labels).float().mean()
+        loss_value, accuracy_value = distributed.mean_over_processes(
+            torch.stack([loss.detach(), accuracy]), context).tolist()
+        if not torch.isfinite(torch.tensor(loss_value)):
+            bar.close()
+            raise TrainingDiverged(diverged_message(loss_value, state, config, checkpoint, saved_step))
         optimiser.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         if config.grad_clip is not None:
@@ -110,41 +191,118 @@ def _fit(config, progress, checkpoint, dataset, collate_fn) -> TrainResult:
             nn.utils.clip_grad_norm_([*model.parameters(), *head.parameters()], config.grad_clip)
         scaler.step(optimiser)
         scaler.update()
+        state["lrs"].append(lr_schedule.get_last_lr()[0])
         lr_schedule.step()
         if margins is not None:
             margins.step()
         state["step"] += 1
-        state["losses"].append(loss.item())
-        state["accuracies"].append((logits.argmax(1) == labels).float().mean().item())
+        state["losses"].append(loss_value)
+        state["accuracies"].append(accuracy_value)
+        now = time.perf_counter()
+        speed = feats.shape[0] * context.world / max(now - last_tick, 1e-9)
+        rate, last_tick = speed if rate is None else 0.9 * rate + 0.1 * speed, now
         bar.update(1)
-        bar.set_postfix(loss=f"{state['losses'][-1]:.3f}", refresh=False)
+        bar.set_postfix(loss=f"{loss_value:.3f}", acc=f"{accuracy_value:.2f}", utt_s=f"{rate:.0f}", refresh=False)
         last = state["step"] == config.steps
-        if checkpoint is not None and (last or state["step"] % max(1, config.checkpoint_every) == 0):
-            state["seconds"] = time.perf_counter() - start
+        state["seconds"], state["cpu_seconds"] = time.perf_counter() - start, cpu_time() - cpu_start
+        due = bool(config.val_every) and state["step"] % config.val_every == 0
+        if root is not None and context.main and (due or (last and (validate or config.val_every))):
+            outcome = validate_now(model, root, device)
+            state["history"].append({"step": state["step"], "seconds": round(state["seconds"], 2),
+                                     "cpu_seconds": round(state["cpu_seconds"], 2), **outcome})
+            bar.set_postfix(loss=f"{loss_value:.3f}", eer=f"{100 * outcome['eer']:.2f}%", refresh=True)
+            if callback is not None:
+                callback(snapshot(state, config))
+        elif callback is not None and context.main and (state["step"] % 10 == 0 or last):
+            callback(snapshot(state, config))
+        if checkpoint is not None and context.main and (last or state["step"] % max(1, config.checkpoint_every) == 0):
             save_checkpoint(checkpoint, config, parts, state)
+            saved_step = state["step"]
+        if log_dir is not None and context.main and (last or state["step"] % 50 == 0):
+            write_logs(log_dir, config, state)
     bar.close()
-    seconds = time.perf_counter() - start
+    distributed.barrier(context)
     model.cpu().eval()
     head.cpu().eval()
-    return TrainResult(model, head, state["losses"], config, state["accuracies"], seconds)
+    best = state["history"][-1] if state["history"] else {}
+    return TrainResult(model, head, state["losses"], config, state["accuracies"], state["seconds"],
+                       history=[{k: v for k, v in h.items() if k != "mean"} for h in state["history"]],
+                       threshold=best.get("threshold"), score_mean=best.get("mean"),
+                       cpu_seconds=state["cpu_seconds"])
+
+
+def validate_now(model: nn.Module, root, device) -> dict:
+    from course.train.validate import validate
+
+    return validate(model, root, device)
+
+
+def snapshot(state: dict, config: TrainConfig) -> dict:
+    return {"step": state["step"], "steps": config.steps, "losses": state["losses"],
+            "accuracies": state["accuracies"], "history": state["history"]}
+
+
+def diverged_message(value: float, state: dict, config: TrainConfig, checkpoint, saved_step) -> str:
+    kept = (f"the last good checkpoint is kept at {checkpoint} (step {saved_step})" if saved_step is not None
+            else "no checkpoint was written")
+    return (f"training stopped: the loss became {value} at step {state['step'] + 1} (lr {config.lr}); {kept}. "
+            "Lower lr, raise warmup_steps or set grad_clip.")
+
+
+def write_logs(log_dir, config: TrainConfig, state: dict) -> None:
+    """``log.csv`` (step, loss, accuracy, lr), ``history.json`` (validations), ``config.json``; rewritten whole."""
+    log_dir = Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / "log.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["step", "loss", "accuracy", "lr"])
+        for step, row in enumerate(zip(state["losses"], state["accuracies"], state["lrs"], strict=True), 1):
+            writer.writerow([step, *(f"{v:.6g}" for v in row)])
+    history = [{k: v for k, v in h.items() if k != "mean"} for h in state["history"]]
+    (log_dir / "history.json").write_text(json.dumps(history, indent=1))
+    (log_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=1, default=str))
 
 
 def save_checkpoint(path, config: TrainConfig, parts: dict, state: dict) -> None:
-    """Write atomically (a temporary file renamed), so an interrupted save never leaves a torn file."""
+    """Write atomically (a temporary file with a unique name, renamed), so that an interrupted save
+    never leaves a torn file and two writers never share a temporary file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"config": config.to_dict(), "state": state, "torch_rng": torch.get_rng_state(),
+    payload = {"format": "course.train/1", "config": config.to_dict(), "state": state,
+               "torch_rng": torch.get_rng_state(),
+               "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
                **{name: part.state_dict() for name, part in parts.items()}}
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{time.time_ns()}.tmp")
+    try:
+        torch.save(payload, tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_checkpoint(path) -> dict:
+    """The payload of a checkpoint file; ``CheckpointError`` naming the file when missing or unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as error:  # noqa: BLE001 - torch raises several types for a damaged file
+        raise CheckpointError(f"checkpoint {path} is unreadable or corrupt ({type(error).__name__}: {error})") from None
+    if not isinstance(payload, dict) or "config" not in payload or "model" not in payload:
+        raise CheckpointError(f"{path} is not a course.train checkpoint (no config or model inside)")
+    return payload
 
 
 def load_checkpoint(path, config: TrainConfig, parts: dict) -> dict:
-    payload = torch.load(path, map_location="cpu", weights_only=False)
+    payload = read_checkpoint(path)
     if payload["config"] != config.to_dict():
-        raise ValueError(f"checkpoint {path} was written for another config; use a new path or delete it")
+        raise CheckpointError(f"checkpoint {path} was written for another config; use a new path or delete it")
     for name, part in parts.items():
+        if name not in payload:
+            raise CheckpointError(f"checkpoint {path} has no {name!r} state")
         part.load_state_dict(payload[name])
     torch.set_rng_state(payload["torch_rng"])
+    if payload.get("cuda_rng") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(payload["cuda_rng"])
     return payload["state"]

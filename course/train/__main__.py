@@ -1,0 +1,125 @@
+"""``python -m course.train``: train from a YAML config, for runs longer than a notebook.
+
+    python -m course.train --config configs/course_cpu.yaml [--set key=value ...] [--out runs/course]
+    torchrun --nproc_per_node=4 -m course.train --config configs/ecapa_c512_voxceleb.yaml
+
+The YAML file holds ``TrainConfig`` fields (see ``course.train.config``) and optionally
+``out`` (the run folder, default ``runs/<config name>``). ``--set`` overrides a field
+(``lr=0.01``, ``augment.noise_prob=0.3``, ``model_kwargs.channels=128``; values are YAML).
+Unknown fields are an error that lists the known ones.
+
+The run folder gets ``checkpoint.pt`` (every ``checkpoint_every`` steps; a second start
+with the same config resumes from it), ``log.csv``, ``history.json``, ``config.json``
+and, at the end, ``model.pt`` (weights, config, EER threshold: what ``course.verify``
+takes). ``--resume PATH`` resumes from another checkpoint; it must exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from course.train.config import TrainConfig
+
+RUN_KEYS = ("out",)
+
+
+def read_config(path: str | Path) -> dict:
+    """The mapping in a YAML config file; a clear error when missing or not a mapping."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"--config: file not found: {path}")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path}: not valid YAML ({error})") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"{path}: expected a mapping of config fields, got {type(values).__name__}")
+    return values
+
+
+def apply_overrides(values: dict, overrides: list[str]) -> dict:
+    """``key=value`` (YAML value) or ``key.sub=value`` for a field that is a mapping."""
+    import yaml
+
+    values = json.loads(json.dumps(values))  # a deep copy
+    for item in overrides:
+        if "=" not in item:
+            raise ValueError(f"--set {item!r}: expected key=value")
+        key, text = item.split("=", 1)
+        value = yaml.safe_load(text)
+        if isinstance(value, str):
+            try:
+                value = float(value)  # YAML 1.1 reads 1e-2 as a string
+            except ValueError:
+                pass
+        target, *path = key.split(".")
+        if path:
+            if values.get(target) is None:
+                values[target] = {}
+            if not isinstance(values[target], dict):
+                raise ValueError(f"--set {key}: {target} is not a mapping")
+            node = values[target]
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = value
+        else:
+            values[target] = value
+    return values
+
+
+def build_config(values: dict) -> tuple[TrainConfig, dict]:
+    """(TrainConfig, run options) from the merged mapping; unknown keys are a clear error."""
+    run = {k: values.pop(k) for k in RUN_KEYS if k in values}
+    for key in ("augment", "margin_schedule"):  # YAML lists → the tuples the dataclasses use
+        if isinstance(values.get(key), dict):
+            values[key] = {k: tuple(v) if isinstance(v, list) else v for k, v in values[key].items()}
+    return TrainConfig.from_dict(values), run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True, help="a YAML file of TrainConfig fields (see configs/)")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override config fields")
+    parser.add_argument("--out", help="the run folder (default: the config's 'out', else runs/<config name>)")
+    parser.add_argument("--resume", help="resume from this checkpoint (it must exist)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    try:
+        config, run = build_config(apply_overrides(read_config(args.config), args.set))
+    except (ValueError, FileNotFoundError) as error:
+        parser.error(str(error))
+    out = Path(args.out or run.get("out") or Path("runs") / Path(args.config).stem)
+    checkpoint = out / "checkpoint.pt"
+
+    from course.train.export import save_model
+    from course.train.loop import CheckpointError, fit, read_checkpoint
+
+    if args.resume:
+        read_checkpoint(args.resume)  # missing or corrupt: a clear error before anything starts
+        if Path(args.resume).resolve() != checkpoint.resolve():
+            out.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(args.resume, checkpoint)
+    elif checkpoint.exists():
+        print(f"resuming from {checkpoint}", file=sys.stderr)
+    try:
+        result = fit(config, progress=not args.no_progress, checkpoint=checkpoint, log_dir=out, validate=True)
+    except CheckpointError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 writes
+        save_model(out / "model.pt", result)
+        eer = f"{100 * result.eer:.2f}%" if result.eer is not None else "n/a"
+        print(f"EER: {eer} after {config.steps} steps, {result.seconds:.0f} s; model: {out / 'model.pt'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""A trained model as one file: weights, config, and how to score with it.
+
+``save_model(path, result)`` writes the model and head weights, the config, the
+validation history, and the scoring recipe (the mean embedding to subtract and
+the cosine threshold at the validation EER). ``load_model(path)`` rebuilds the
+model from it; it also reads ``cached_fit``'s files and training checkpoints
+(``course.train.loop.save_checkpoint``), so ``course.verify`` takes any of them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import torch
+
+from course.train import builders
+from course.train.config import TrainConfig
+from course.train.loop import CheckpointError, read_checkpoint
+
+
+def save_model(path: str | Path, result, extra: dict | None = None) -> Path:
+    """Write ``result`` (a ``TrainResult``) to ``path`` atomically (unique temporary file, renamed)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"format": "course.model/1", "config": result.config.to_dict(), "model": result.model.state_dict(),
+               "head": result.head.state_dict(), "head_shape": tuple(result.head.weight.shape),
+               "losses": result.losses, "accuracies": result.accuracies, "seconds": result.seconds,
+               "cpu_seconds": result.cpu_seconds, "history": result.history, "threshold": result.threshold,
+               "score_mean": result.score_mean, **(extra or {})}
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{time.time_ns()}.tmp")
+    try:
+        torch.save(payload, tmp)
+        tmp.replace(path)  # atomic: concurrent readers never see a half-written file
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def load_model(path: str | Path) -> tuple[torch.nn.Module, dict]:
+    """(model in eval mode on the CPU, info) from a saved model, cache file or training checkpoint.
+
+    info: config (a TrainConfig), threshold, score_mean, eer (last validation, or None), history.
+    """
+    payload = read_checkpoint(path)
+    try:
+        config = TrainConfig.from_dict(payload["config"])
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: its config does not fit this version of the course ({error})") from None
+    model = builders.build_model(config)
+    try:
+        model.load_state_dict(payload["model"])
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: the weights do not fit {config.model} ({error})") from None
+    state = payload.get("state", {})
+    history = payload.get("history") or state.get("history") or []
+    last = history[-1] if history else {}
+    info = {"config": config, "history": [{k: v for k, v in h.items() if k != "mean"} for h in history],
+            "threshold": payload.get("threshold", last.get("threshold")),
+            "score_mean": payload.get("score_mean", last.get("mean")),
+            "eer": last.get("eer")}
+    return model.eval(), info

@@ -1,0 +1,70 @@
+"""Does the embedding transfer? EER on the test trials re-rendered through harsh channels.
+
+Each test utterance is passed through a condition of ``course.data.augment.degrade``
+(telephone band, strong reverberation, SNR 0-5 dB), seeded per file, and every
+system embeds the same degraded audio; trials are scored by cosine after
+subtracting the mean embedding of the (degraded) test files, as in
+``course.evaluate``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from course.audio import read
+from course.data.augment import CONDITIONS, degrade
+from course.data.corpus import load_trials
+from course.metrics import eer
+from course.scoring import score_trials
+
+
+def degraded_waves(root: str | Path, condition: str, seed: int = 0) -> dict[Path, torch.Tensor]:
+    """path → waveform of every trial file under ``condition`` (file ``i`` drawn from (seed, i))."""
+    files = sorted({p for _, a, b in load_trials(root) for p in (a, b)})
+    return {p: degrade(read(p)[0], condition, torch.Generator().manual_seed(seed * 1_000_003 + i))
+            for i, p in enumerate(files)}
+
+
+def model_embedder(model):
+    """A function waveform → embedding for a trained model (eval mode, fbank + CMN, whole utterance)."""
+    from course.features import fbank
+
+    model.eval()
+
+    @torch.no_grad()
+    def embed(wave):
+        return model(fbank(wave).unsqueeze(0)).squeeze(0).float()
+
+    return embed
+
+
+def condition_eer(embed, waves: dict, trials) -> float:
+    """EER (a fraction) of ``embed`` on ``trials`` with the given waveforms."""
+    embeddings = {p: embed(w) for p, w in waves.items()}
+    mean = torch.stack(list(embeddings.values())).mean(0)
+    scores, labels = score_trials(embeddings, trials, mean)
+    return eer(scores, labels)
+
+
+def robustness_table(systems: dict, root: str | Path, conditions=CONDITIONS, progress: bool = False) -> dict:
+    """{system name: {condition: EER %}} for ``systems`` = {name: waveform → embedding}."""
+    from tqdm.auto import tqdm
+
+    trials = load_trials(root)
+    table = {name: {} for name in systems}
+    for condition in tqdm(conditions, desc="conditions", disable=not progress):
+        waves = degraded_waves(root, condition)
+        for name, embed in systems.items():
+            table[name][condition] = 100 * condition_eer(embed, waves, trials)
+    return table
+
+
+def format_table(table: dict, conditions=CONDITIONS) -> str:
+    """A plain-text table: one row per system, one EER % column per condition."""
+    width = max(len(name) for name in table) + 2
+    lines = ["".ljust(width) + "".join(c.rjust(11) for c in conditions)]
+    for name, row in table.items():
+        lines.append(name.ljust(width) + "".join(f"{row[c]:10.2f}%" for c in conditions))
+    return "\n".join(lines)
