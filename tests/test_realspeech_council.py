@@ -13,8 +13,8 @@ import soundfile
 import torch
 
 from course import baseline, fetch
-from course.data import council
 from course.data import corpus as corpus_files
+from course.data import council
 from course.data.corpus import load_trials, read_split
 from course.evaluate import embed_and_score
 
