@@ -193,9 +193,15 @@ def speechbrain_fbank(waveform: torch.Tensor, sample_rate: int = 16000, num_mel_
                           pad_mode="constant", normalized=False, onesided=True, return_complex=True)
         power = torch.view_as_real(spec).pow(2).sum(-1).transpose(1, 2)  # (1, T, freqs)
         mel = torch.matmul(power, speechbrain_mel_filters(num_mel_bins, SB_N_FFT, sample_rate))
-        db = 10 * torch.log10(torch.clamp(mel, min=SB_AMIN))  # the reference power is 1: no offset
-        db = torch.max(db, db.amax(dim=(-2, -1), keepdim=True) - top_db)[0].T.contiguous()
+        db = power_to_db(mel[0], top_db).T.contiguous()
     return _cmn(db) if cmn else db
+
+
+def power_to_db(power: torch.Tensor, top_db: float = SB_TOP_DB, amin: float = SB_AMIN) -> torch.Tensor:
+    """10·log10 of an utterance's mel power ``(T, M)`` (floored at ``amin``), clamped at most ``top_db``
+    below its maximum over the whole utterance: SpeechBrain's ``Filterbank._amplitude_to_DB``."""
+    db = 10 * torch.log10(torch.clamp(power, min=amin))  # the reference power is 1: no offset
+    return torch.max(db, db.amax() - top_db)
 
 
 FEATURES = {"kaldi": fbank, "speechbrain": speechbrain_fbank}
@@ -207,3 +213,37 @@ def for_model(model) -> callable:
     if kind not in FEATURES:
         raise ValueError(f"model.feature_type: expected one of {sorted(FEATURES)}, got {kind!r}")
     return FEATURES[kind]
+
+
+# --- Frame-level proxies for "is this frame speech?" on SpeechBrain's frame grid (t · 10 ms, centred) ----
+
+
+def _centred_frames(waveform: torch.Tensor, window: int, hop: int) -> torch.Tensor:
+    """(1 + samples // hop, window) windows centred at t · hop, zero-padded at both ends."""
+    wave = torch.as_tensor(waveform).float().reshape(-1)
+    padded = torch.nn.functional.pad(wave, (window // 2, window - window // 2))
+    return padded.unfold(0, window, hop)[: 1 + wave.numel() // hop]
+
+
+def frame_energy_db(waveform: torch.Tensor, sample_rate: int = 16000, window_ms: float = FRAME_LENGTH_MS,
+                    shift_ms: float = FRAME_SHIFT_MS) -> torch.Tensor:
+    """Mean power of each Hamming-windowed frame in dB (re full scale), one value per SpeechBrain frame."""
+    win, hop = int(sample_rate * window_ms / 1000), int(sample_rate * shift_ms / 1000)
+    frames = _centred_frames(waveform, win, hop) * torch.hamming_window(win)
+    return 10 * torch.log10(frames.pow(2).mean(-1).clamp(min=1e-12))
+
+
+def periodicity(waveform: torch.Tensor, sample_rate: int = 16000, f0_range: tuple[float, float] = (60.0, 400.0),
+                window_ms: float = 40.0, shift_ms: float = FRAME_SHIFT_MS) -> torch.Tensor:
+    """A voicing proxy in [0, 1] per SpeechBrain frame: the highest normalised autocorrelation of a
+    ``window_ms`` window at a lag of one pitch period (``f0_range``), corrected for the window's
+    overlap at that lag (unbiased). Near 1 for a steady voiced vowel, near 0 for noise and silence."""
+    win, hop = int(sample_rate * window_ms / 1000), int(sample_rate * shift_ms / 1000)
+    frames = _centred_frames(waveform, win, hop)
+    frames = frames - frames.mean(-1, keepdim=True)
+    spectrum = torch.fft.rfft(frames, n=2 * win)
+    acf = torch.fft.irfft(spectrum.abs().pow(2), n=2 * win)[:, :win]  # Σ_t x_t x_{t+τ}
+    low, high = int(sample_rate / f0_range[1]), int(sample_rate / f0_range[0])
+    lags = torch.arange(low, high + 1)
+    unbiased = acf[:, lags] / (win - lags) * win / acf[:, :1].clamp(min=1e-12)
+    return unbiased.amax(-1).clamp(0.0, 1.0)

@@ -128,3 +128,20 @@ def voxceleb_classifier(path: str | Path | None = None, fetch_missing: bool = Tr
 def available(source: fetch.Source = SPKREC_ECAPA_VOXCELEB) -> bool:
     """True when every file of the pretrained model is in the course cache already (nothing to fetch)."""
     return fetch.available(source)
+
+
+def stand_ins(seed: int = 0) -> tuple[nn.Module, callable, VoxCelebClassifier, Path]:
+    """Tiny offline substitutes with the same interfaces, for smoke runs (CI) without the real files:
+    an untrained narrow SpeechBrain-flavour ECAPA expecting SpeechBrain features, a random 50-speaker
+    classifier, and the SynthVox corpus in place of the council clips. Nothing they score means anything."""
+    from course.data import default_corpus
+    from course.features import speechbrain_fbank
+    from course.models.ecapa import ECAPA_TDNN
+
+    torch.manual_seed(seed)
+    model = ECAPA_TDNN(channels=32, mfa_channels=96, embed_dim=192, scale=4, se_bottleneck=16, flavour="speechbrain",
+                       padding_mode="reflect").eval()
+    model.feature_type = "speechbrain"
+    model.source = "stand-in (untrained, C=32)"
+    head = VoxCelebClassifier(torch.randn(50, 192), [f"id{i:05d}" for i in range(50)]).eval()
+    return model, speechbrain_fbank, head, default_corpus()
