@@ -69,3 +69,23 @@ def test_model_records_its_features():
     model.feature_type = "mfcc"
     with pytest.raises(ValueError, match="feature_type"):
         for_model(model)
+
+
+def test_frame_proxies_are_on_speechbrains_frame_grid():
+    from course.features import frame_energy_db, periodicity
+
+    wave = speechlike(seconds=1.234)
+    frames = speechbrain_fbank(wave).shape[1]
+    assert frame_energy_db(wave).shape == periodicity(wave).shape == (frames,)
+
+
+def test_periodicity_separates_a_vowel_from_noise_and_energy_finds_the_pause():
+    from course.features import frame_energy_db, periodicity
+
+    t = torch.arange(16000) / 16000
+    vowel = sum(torch.sin(2 * math.pi * k * 130 * t) / k for k in range(1, 6)) * 0.2
+    noise = torch.randn(16000, generator=torch.Generator().manual_seed(0)) * 0.2
+    assert periodicity(vowel)[5:-5].min() > 0.9 and periodicity(noise)[5:-5].max() < 0.4
+    paused = torch.cat([vowel, torch.zeros(8000), vowel])
+    energy = frame_energy_db(paused)
+    assert energy[125:135].max() < energy[20:80].min() - 60  # frames 125-135 lie inside the pause
