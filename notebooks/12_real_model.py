@@ -78,8 +78,9 @@ CHECK_CLAIMS = REAL and not is_smoke()  # a handful of 2-s clips (smoke mode) is
 parameters = sum(p.numel() for p in model.parameters())
 print(f"model: {model.source}\n  {parameters:,} parameters, expects {model.feature_type!r} features "
       f"({features.__name__}), embedding {model.embed_dim}-d")
+print(f"classifier head: {len(head.labels):,} training speakers, e.g. {', '.join(head.labels[:3])}")
 if REAL:
-    assert parameters == pretrained.SPEECHBRAIN_ECAPA_PARAMETERS == 20_767_552
+    assert parameters == pretrained.SPEECHBRAIN_ECAPA_PARAMETERS == 20_767_552 and len(head.labels) == 7205
 
 # %% [markdown]
 # The corpus: each clip is one turn of one council member, cut by the diarisation of the meeting.
@@ -415,11 +416,11 @@ for name in nets:
     print(f"{name:16s} gate std over channels per block: {np.round(spread, 3).tolist()}; "
           f"gates below 0.1 or above 0.9: {100 * saturated:.0f}%")
     if name == "VoxCeleb ECAPA":
-        real_spread = spread
+        real_spread, real_saturated = spread, saturated
     else:
-        untrained_spread = spread
+        untrained_spread, untrained_saturated = spread, saturated
 if CHECK_CLAIMS:
-    assert min(real_spread) > 5 * max(untrained_spread)
+    assert min(real_spread) > 5 * max(untrained_spread) and real_saturated > 0.3 > untrained_saturated
 for name in nets:
     plot_se_gates([g.numpy() for g in inside_of[name][chosen[0]][1]], block_names,
                   title=f"SE gates, {name}, one council clip")
