@@ -124,3 +124,21 @@ def test_the_real_clips_make_the_documented_corpus():
     assert meta["trials"] == {"total": 422, "target": 211, "nontarget": 211}
     assert all(soundfile.info(str(p)).samplerate == 16000 for p in list((root / "wav").rglob("*.wav"))[:5])
     assert json.loads((root / council.METADATA_FILE).read_text())["sha256"] == council.SOURCE.files["diarized.zip"]
+
+
+def test_evaluation_feeds_a_model_its_recorded_features_and_warns_on_others(built):
+    from course.evaluate import embed_files
+    from course.features import fbank
+
+    class FrameCount(torch.nn.Module):
+        feature_type = "speechbrain"
+
+        def forward(self, x, lengths=None):
+            return torch.stack([lengths.float(), torch.ones(len(lengths))], dim=1)
+
+    FrameCount.parameters = lambda self: iter([torch.zeros(1)])
+    path = corpus_files.test_utterances(built)[0]
+    samples = soundfile.info(str(path)).frames
+    assert embed_files(FrameCount(), [path])[path][0] == 1 + samples // 160  # SpeechBrain's centred frames
+    with pytest.warns(UserWarning, match="expects speechbrain_fbank"):
+        assert embed_files(FrameCount(), [path], features=fbank)[path][0] == 1 + (samples - 400) // 160
