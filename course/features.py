@@ -139,3 +139,113 @@ class BatchFbank(torch.nn.Module):
 def _povey_window(length: int) -> torch.Tensor:
     # Kaldi's "povey" window: a Hann window (symmetric) raised to the power 0.85.
     return torch.hann_window(length, periodic=False).pow(0.85)
+
+
+# --- SpeechBrain's features (what its pretrained VoxCeleb models were trained on) -----------------
+#
+# ``speechbrain.lobes.features.Fbank(n_mels=80)`` then ``InputNormalization("sentence",
+# std_norm=False)``, written out: centred STFT (zero padding, 400-point FFT, periodic Hamming
+# window of 25 ms every 10 ms, no pre-emphasis, no DC removal) on the waveform in [-1, 1];
+# power spectrum; symmetric triangular mel filters (each as wide on both sides as its left
+# half: SpeechBrain's choice) from 0 to 8 kHz; 10·log10 with a floor of 1e-10 and every value
+# clamped at most ``top_db`` = 80 dB below the utterance's maximum; then the mean over time
+# subtracted. The Kaldi ``fbank`` above is natural-log energy on the int16 scale: after CMN it
+# differs from this by about a factor 10/ln(10) ≈ 4.34 in scale and in the filter shapes, which a
+# pretrained model notices (notebook 12 measures it).
+
+SB_N_FFT = 400
+SB_AMIN = 1e-10
+SB_TOP_DB = 80.0
+
+
+def speechbrain_mel_filters(num_mel_bins: int = NUM_MEL_BINS, n_fft: int = SB_N_FFT, sample_rate: int = 16000,
+                            f_min: float = 0.0, f_max: float | None = None) -> torch.Tensor:
+    """SpeechBrain's triangular mel filters as a ``(n_fft // 2 + 1, num_mel_bins)`` matrix."""
+    import math
+
+    f_max = sample_rate // 2 if f_max is None else f_max
+    to_mel = lambda hz: 2595 * math.log10(1 + hz / 700)  # noqa: E731 - the HTK mel scale, two lines
+    mel = torch.linspace(to_mel(f_min), to_mel(f_max), num_mel_bins + 2)
+    hz = 700 * (10 ** (mel / 2595) - 1)
+    centre, band = hz[1:-1], (hz[1:] - hz[:-1])[:-1]  # band: the distance to the previous centre
+    freqs = torch.linspace(0, sample_rate // 2, n_fft // 2 + 1)
+    slope = (freqs[None, :] - centre[:, None]) / band[:, None]  # (mels, freqs)
+    return torch.clamp(torch.minimum(slope + 1.0, 1.0 - slope), min=0.0).T.contiguous()
+
+
+def speechbrain_fbank(waveform: torch.Tensor, sample_rate: int = 16000, num_mel_bins: int = NUM_MEL_BINS,
+                      cmn: bool = True, top_db: float = SB_TOP_DB) -> torch.Tensor:
+    """SpeechBrain's log-mel fbank in dB ``(num_mel_bins, T)`` of a waveform ``(samples,)`` in [-1, 1].
+
+    Equal to ``speechbrain.lobes.features.Fbank(n_mels=num_mel_bins)`` followed (with ``cmn``)
+    by sentence mean normalisation, transposed to channels first. T = 1 + samples // 160.
+    """
+    wave = torch.as_tensor(waveform)
+    if wave.dim() == 2 and wave.shape[0] == 1:
+        wave = wave[0]
+    if wave.dim() != 1:
+        raise ValueError(f"waveform: expected (samples,) or (1, samples), got shape {tuple(wave.shape)}")
+    if wave.numel() <= SB_N_FFT // 2:
+        raise ValueError(f"waveform: {wave.numel()} samples is too short for SpeechBrain's centred STFT "
+                         f"(needs more than {SB_N_FFT // 2})")
+    win = int(round(sample_rate / 1000.0 * FRAME_LENGTH_MS))
+    hop = int(round(sample_rate / 1000.0 * FRAME_SHIFT_MS))
+    with single_thread():
+        spec = torch.stft(wave.float()[None], SB_N_FFT, hop, win, torch.hamming_window(win), center=True,
+                          pad_mode="constant", normalized=False, onesided=True, return_complex=True)
+        power = torch.view_as_real(spec).pow(2).sum(-1).transpose(1, 2)  # (1, T, freqs)
+        mel = torch.matmul(power, speechbrain_mel_filters(num_mel_bins, SB_N_FFT, sample_rate))
+        db = power_to_db(mel[0], top_db).T.contiguous()
+    return _cmn(db) if cmn else db
+
+
+def power_to_db(power: torch.Tensor, top_db: float = SB_TOP_DB, amin: float = SB_AMIN) -> torch.Tensor:
+    """10·log10 of an utterance's mel power ``(T, M)`` (floored at ``amin``), clamped at most ``top_db``
+    below its maximum over the whole utterance: SpeechBrain's ``Filterbank._amplitude_to_DB``."""
+    db = 10 * torch.log10(torch.clamp(power, min=amin))  # the reference power is 1: no offset
+    return torch.max(db, db.amax() - top_db)
+
+
+FEATURES = {"kaldi": fbank, "speechbrain": speechbrain_fbank}
+
+
+def for_model(model) -> callable:
+    """The feature function a model expects: its ``feature_type`` attribute ("kaldi" when absent)."""
+    kind = getattr(model, "feature_type", "kaldi")
+    if kind not in FEATURES:
+        raise ValueError(f"model.feature_type: expected one of {sorted(FEATURES)}, got {kind!r}")
+    return FEATURES[kind]
+
+
+# --- Frame-level proxies for "is this frame speech?" on SpeechBrain's frame grid (t · 10 ms, centred) ----
+
+
+def _centred_frames(waveform: torch.Tensor, window: int, hop: int) -> torch.Tensor:
+    """(1 + samples // hop, window) windows centred at t · hop, zero-padded at both ends."""
+    wave = torch.as_tensor(waveform).float().reshape(-1)
+    padded = torch.nn.functional.pad(wave, (window // 2, window - window // 2))
+    return padded.unfold(0, window, hop)[: 1 + wave.numel() // hop]
+
+
+def frame_energy_db(waveform: torch.Tensor, sample_rate: int = 16000, window_ms: float = FRAME_LENGTH_MS,
+                    shift_ms: float = FRAME_SHIFT_MS) -> torch.Tensor:
+    """Mean power of each Hamming-windowed frame in dB (re full scale), one value per SpeechBrain frame."""
+    win, hop = int(sample_rate * window_ms / 1000), int(sample_rate * shift_ms / 1000)
+    frames = _centred_frames(waveform, win, hop) * torch.hamming_window(win)
+    return 10 * torch.log10(frames.pow(2).mean(-1).clamp(min=1e-12))
+
+
+def periodicity(waveform: torch.Tensor, sample_rate: int = 16000, f0_range: tuple[float, float] = (60.0, 400.0),
+                window_ms: float = 40.0, shift_ms: float = FRAME_SHIFT_MS) -> torch.Tensor:
+    """A voicing proxy in [0, 1] per SpeechBrain frame: the highest normalised autocorrelation of a
+    ``window_ms`` window at a lag of one pitch period (``f0_range``), corrected for the window's
+    overlap at that lag (unbiased). Near 1 for a steady voiced vowel, near 0 for noise and silence."""
+    win, hop = int(sample_rate * window_ms / 1000), int(sample_rate * shift_ms / 1000)
+    frames = _centred_frames(waveform, win, hop)
+    frames = frames - frames.mean(-1, keepdim=True)
+    spectrum = torch.fft.rfft(frames, n=2 * win)
+    acf = torch.fft.irfft(spectrum.abs().pow(2), n=2 * win)[:, :win]  # Σ_t x_t x_{t+τ}
+    low, high = int(sample_rate / f0_range[1]), int(sample_rate / f0_range[0])
+    lags = torch.arange(low, high + 1)
+    unbiased = acf[:, lags] / (win - lags) * win / acf[:, :1].clamp(min=1e-12)
+    return unbiased.amax(-1).clamp(0.0, 1.0)

@@ -129,10 +129,10 @@ class AttentionExplorer:
         return self._computed[index, name]
 
     def _compute(self, index: int, name: str) -> dict:
-        from course.features import fbank
+        from course.features import for_model
 
         waveform, rate = self.audio(index)
-        feats = fbank(waveform, rate)
+        feats = for_model(self.model(name))(waveform, rate)  # the features the model expects
         model = self.model(name)
         with torch.no_grad():
             frames, _ = model.frame_features(feats[None])
