@@ -301,8 +301,7 @@ def inside(net, wave):
              for block in net.blocks]
     try:
         with torch.no_grad():
-            frames = net.frame_features(features(wave)[None])
-            frames = frames[0] if isinstance(frames, tuple) else frames  # (frames, lengths) in newer versions
+            frames, _ = net.frame_features(features(wave)[None])
             _, weights = net.pooling(frames, return_weights=True)
     finally:
         for hook in hooks:
