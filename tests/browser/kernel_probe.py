@@ -77,3 +77,7 @@ def _probe_at_max(k, name):
         return math.log(control.value, control.base) >= control.max - 1e-9
     return control.value >= control.max
 
+
+
+def _probe_disabled(k, name):
+    return bool(_PROBED[k].controls[name].disabled)
