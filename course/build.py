@@ -134,3 +134,13 @@ def build(smoke: bool = False, only: list[str] | None = None, out_dir: Path | No
         print(f"FAILED {r.detail}")
     print(f"Executed notebooks and HTML in {out_dir}")
     return 1 if failed else 0
+
+
+def build_student(only: list[str] | None = None, out_dir: Path | None = None) -> int:
+    """``--student``: the notebooks without their solution cells, in ``<out>/student/``."""
+    from course.student import write_student
+
+    out_dir = (out_dir or notebooks.ROOT / "build") / "student"
+    for path in write_student(select(only), out_dir):
+        print(f"wrote {path}")
+    return 0
