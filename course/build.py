@@ -69,13 +69,12 @@ def execute(source: Path, smoke: bool, timeout: int | None = None,
 
 
 def _write_outputs(notebook: nbformat.NotebookNode, source: Path, out_dir: Path) -> None:
-    from nbconvert import HTMLExporter
+    from course.render import notebook_html
 
     (out_dir / "executed").mkdir(parents=True, exist_ok=True)
     (out_dir / "html").mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, out_dir / "executed" / f"{source.stem}.ipynb")
-    html, _ = HTMLExporter().from_notebook_node(notebook)
-    (out_dir / "html" / f"{source.stem}.html").write_text(html, encoding="utf-8")
+    (out_dir / "html" / f"{source.stem}.html").write_text(notebook_html(notebook), encoding="utf-8")
 
 
 def select(only: list[str] | None) -> list[Path]:
@@ -129,6 +128,9 @@ def build(smoke: bool = False, only: list[str] | None = None, out_dir: Path | No
         results.append(result)
         tqdm.write(f"{result.notebook}: {result.status} in {result.seconds:.1f} s {result.detail}")
     print(write_summary(results, out_dir))
+    from course.render import write_index
+
+    write_index(out_dir / "html", results)  # the table of contents of every page built so far
     failed = [r for r in results if r.status != "ok"]
     for r in failed:
         print(f"FAILED {r.detail}")
