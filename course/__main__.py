@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--student", action="store_true",
                        help="only write the notebooks without exercise solutions to <out>/student/ (nothing runs)")
 
+    shots = commands.add_parser("screenshots", help="retake the README's screenshots with the browser test")
+    shots.add_argument("--no-test", action="store_true", help="only shrink the screenshots already in build/screens")
+
     nbs = commands.add_parser("notebooks", help="regenerate or check the paired .ipynb files")
     nbs.add_argument("action", choices=["sync", "check"])
 
@@ -30,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.student:
             return build_module.build_student(args.only, args.out)
         return build_module.build(args.smoke or is_smoke(), args.only, args.out, args.timeout)
+
+    if args.command == "screenshots":
+        from course import screens
+
+        return screens.main(skip_test=args.no_test)
 
     from course import notebooks
 

@@ -44,10 +44,15 @@ class Lab:
     def __init__(self, root: Path):
         self.root = root
         self.runtime = root / ".runtime"  # kernel connection files land here
-        settings = root / ".settings" / "@jupyterlab" / "notebook-extension"
-        settings.mkdir(parents=True)
+        settings = root / ".settings" / "@jupyterlab"
+        (settings / "notebook-extension").mkdir(parents=True)
+        (settings / "apputils-extension").mkdir(parents=True)
         # Windowing off: every cell stays in the DOM, so locators and screenshots see it.
-        (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+        (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+            json.dumps({"windowingMode": "none"}))
+        # No "Jupyter news?" toast over the screenshots.
+        (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+            json.dumps({"fetchNews": "false"}))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "COURSE_SMOKE": "1", "JUPYTER_RUNTIME_DIR": str(self.runtime),

@@ -122,6 +122,7 @@ def test_explorers_in_jupyterlab(lab, browser, stem):
     try:
         page.goto(f"{lab.url}/lab/tree/{name}?reset&token={TOKEN}")  # reset: no notebook reopened
         page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+        page.add_style_tag(content=".Toastify { display: none !important; }")  # no toast over a screenshot
         probe = KernelProbe(lab.runtime / f"kernel-{lab.kernel_id(name)}.json")
         page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
         page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_MS, polling=500)
