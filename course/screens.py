@@ -21,8 +21,9 @@ MAX_BYTES = 150_000
 SETTINGS = [(900, 256), (800, 256), (720, 256), (720, 128), (600, 128)]  # (width, colours)
 
 # docs name -> the browser test's screenshot (build/screens/<notebook>-<explorer>.png).
-# The margin explorer holds the training-loss curve of its toy run; when the training
-# notebook (10) has an explorer, its curve can replace it here.
+# The margin explorer holds the training-loss curve of its toy run. For the course model's
+# curve, tag its cell in the training notebook ``# %% tags=["screenshot:training-curve"]``:
+# the browser test then saves build/screens/<notebook>-training-curve.png, to name here.
 SHOTS = {
     "attention-explorer.png": "04_attention_pooling-AttentionExplorer.png",
     "stsp-explorer.png": "06_bilinear_spectral_pooling-STSPExplorer.png",

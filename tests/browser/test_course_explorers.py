@@ -2,7 +2,8 @@
 opens the notebook, runs all its cells (smoke mode), and each control is moved.
 
 For every notebook that builds a ``course.widgets`` explorer (found from the sources,
-so a new notebook with a widget joins the list by itself):
+so a new notebook with a widget joins the list by itself; a notebook with a cell tagged
+``screenshot:NAME`` joins too, and that cell's output is saved as a screenshot):
 
 * no cell output is an error or contains a Traceback, and no widget callback raised
   (a second kernel client watches the kernel's IOPub for errors, whoever caused them);
@@ -34,9 +35,34 @@ RUN_TIMEOUT_MS = 240_000  # all cells of one notebook in smoke mode (budget 60 s
 REDRAW_TIMEOUT_S = 60  # one control move: the kernel redraws (a toy training, a pooling trained on demand)
 
 
+SHOT_TAG = "screenshot:"  # a code cell tagged "screenshot:NAME" has its output saved as build/screens/<nb>-NAME.png
+
+
+def uses_explorers(stem: str) -> bool:
+    return "course.widgets" in (notebooks.NOTEBOOK_DIR / f"{stem}.py").read_text(encoding="utf-8")
+
+
 def notebooks_with_explorers() -> list[str]:
-    return [p.stem for p in notebooks.sources()
-            if "course.widgets" in p.read_text(encoding="utf-8") and p.with_suffix(".ipynb").exists()]
+    """Notebooks that build an explorer or tag a cell for a screenshot (e.g. a training curve)."""
+    return [p.stem for p in notebooks.sources() if p.with_suffix(".ipynb").exists()
+            and (uses_explorers(p.stem) or SHOT_TAG in p.read_text(encoding="utf-8"))]
+
+
+TAGGED_CELLS = """(prefix) => { const cells = window.jupyterapp.shell.currentWidget.content.model.cells, out = [];
+  for (let i = 0; i < cells.length; i++) for (const tag of (cells.get(i).getMetadata('tags') || []))
+    if (tag.startsWith(prefix)) out.push([i, tag.slice(prefix.length)]);
+  return out; }"""
+
+
+def screenshot_tagged_cells(page, stem: str) -> list[str]:
+    """Save the output of every cell tagged ``screenshot:NAME``; the names saved."""
+    names = []
+    for index, name in page.evaluate(TAGGED_CELLS, SHOT_TAG):
+        output = page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea")
+        output.scroll_into_view_if_needed()
+        output.screenshot(path=str(SCREENS / f"{stem}-{name}.png"))
+        names.append(name)
+    return names
 
 
 KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -131,8 +157,9 @@ def test_explorers_in_jupyterlab(lab, browser, stem):
         assert not state["errors"] and not probe.errors, f"{name}: {state['errors'] + probe.errors}"
         assert state["pending"] == 0, f"{name}: {state['pending']} code cells did not run"
 
+        screenshot_tagged_cells(page, stem)
         explorers = probe.call("_probe_explorers()")
-        assert explorers, f"{name} imports course.widgets but no explorer was built"
+        assert explorers or not uses_explorers(stem), f"{name} imports course.widgets but no explorer was built"
         problems = []
         for explorer in explorers:
             k, kind = explorer["index"], explorer["type"]
