@@ -16,6 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--only", nargs="+", metavar="NN", help="run only notebooks whose name starts with NN")
     build.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
     build.add_argument("--timeout", type=int, default=None, help="seconds allowed per notebook cell")
+    build.add_argument("--student", action="store_true",
+                       help="only write the notebooks without exercise solutions to <out>/student/ (nothing runs)")
+
+    shots = commands.add_parser("screenshots", help="retake the README's screenshots with the browser test")
+    shots.add_argument("--no-test", action="store_true", help="only shrink the screenshots already in build/screens")
 
     nbs = commands.add_parser("notebooks", help="regenerate or check the paired .ipynb files")
     nbs.add_argument("action", choices=["sync", "check"])
@@ -25,7 +30,14 @@ def main(argv: list[str] | None = None) -> int:
         from course import build as build_module
         from course.env import is_smoke
 
+        if args.student:
+            return build_module.build_student(args.only, args.out)
         return build_module.build(args.smoke or is_smoke(), args.only, args.out, args.timeout)
+
+    if args.command == "screenshots":
+        from course import screens
+
+        return screens.main(skip_test=args.no_test)
 
     from course import notebooks
 

@@ -76,13 +76,12 @@ def execute(source: Path, smoke: bool, timeout: int | None = None,
 
 
 def _write_outputs(notebook: nbformat.NotebookNode, source: Path, out_dir: Path) -> None:
-    from nbconvert import HTMLExporter
+    from course.render import notebook_html
 
     (out_dir / "executed").mkdir(parents=True, exist_ok=True)
     (out_dir / "html").mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, out_dir / "executed" / f"{source.stem}.ipynb")
-    html, _ = HTMLExporter().from_notebook_node(notebook)
-    (out_dir / "html" / f"{source.stem}.html").write_text(html, encoding="utf-8")
+    (out_dir / "html" / f"{source.stem}.html").write_text(notebook_html(notebook), encoding="utf-8")
 
 
 def select(only: list[str] | None) -> list[Path]:
@@ -135,8 +134,21 @@ def build(smoke: bool = False, only: list[str] | None = None, out_dir: Path | No
         results.append(result)
         print(f"{result.status} in {result.seconds:.1f} s", flush=True)
     print(write_summary(results, out_dir))
+    from course.render import write_index
+
+    write_index(out_dir / "html", results)  # the table of contents of every page built so far
     failed = [r for r in results if r.status != "ok"]
     for r in failed:
         print(f"FAILED {r.detail}")
     print(f"Executed notebooks and HTML in {out_dir}")
     return 1 if failed else 0
+
+
+def build_student(only: list[str] | None = None, out_dir: Path | None = None) -> int:
+    """``--student``: the notebooks without their solution cells, in ``<out>/student/``."""
+    from course.student import write_student
+
+    out_dir = (out_dir or notebooks.ROOT / "build") / "student"
+    for path in write_student(select(only), out_dir):
+        print(f"wrote {path}")
+    return 0

@@ -79,3 +79,12 @@ def test_set_changes_several_controls_with_one_redraw(explorer, monkeypatch):
     assert len(calls) == 1
     direct = train_toy("add_margin", margin=0.25, scale=16.0, steps=20)
     np.testing.assert_allclose(explorer.last_plotted["embeddings"], direct.embeddings, atol=1e-6)
+
+
+def test_knobs_the_head_ignores_are_greyed_out(explorer):
+    enabled = {}
+    for head in ("softmax", "add_margin", "arc_margin", "sphere"):
+        explorer.set(head=head)
+        enabled[head] = {name for name, c in explorer.controls.items() if not c.disabled}
+    assert enabled == {"softmax": {"head"}, "add_margin": {"head", "m", "s"}, "arc_margin": {"head", "m", "s"},
+                       "sphere": {"head", "sphere_m"}}

@@ -20,6 +20,7 @@ def plot_receptive_field(names, counted, measured=None, title="Receptive field a
                     textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
     ax.set_xticks(steps, names, rotation=20)
     ax.set_ylim(0, max(counted) * 1.2)
+    ax.set_xlabel("layer")
     ax.set_ylabel("receptive field (frames)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
@@ -47,6 +48,7 @@ def plot_parameter_bars(table: dict[str, dict[str, int]], title="Parameters per 
                 ax.annotate(f"{diff:+,d}", (step, top), textcoords="offset points", xytext=(0, 4),
                             ha="center", fontsize=9, color="C3")
     ax.set_xticks(steps, layers, rotation=20)
+    ax.set_xlabel("layer")
     ax.set_ylabel("parameters (millions)")
     ax.set_title(title)
     ax.legend()

@@ -38,7 +38,7 @@ def plot_stsp(views: dict, title: str = "") -> plt.Figure:
 
     ax = axes[1, 0]
     kept = views["kept_bins"]
-    colours = ["tab:red" if k < kept else "tab:gray" for k in range(len(freqs))]
+    colours = ["tab:red" if k < kept else "0.78" for k in range(len(freqs))]  # light grey: apart from red in greyscale
     ax.bar(freqs, views["averaged_power"], width=0.8 * (freqs[1] - freqs[0]) if len(freqs) > 1 else 0.8,
            color=colours)
     ax.set_yscale("log")
@@ -50,7 +50,7 @@ def plot_stsp(views: dict, title: str = "") -> plt.Figure:
     positions = np.arange(2)
     bars = [("statistics pooling", [views["tstp_mean"], views["tstp_std"]], "k"),
             ("DC only: S[0], √(P[0]−S[0]²)", [views["dc_mean"], views["dc_std"]], "tab:red"),
-            ("Parseval: S[0], √(Σ_k P[k]−S[0]²)", [views["dc_mean"], views["parseval_std"]], "tab:purple")]
+            ("Parseval: S[0], √(Σ_k P[k]−S[0]²)", [views["dc_mean"], views["parseval_std"]], "#c5b0d5")]
     for i, (label, values, colour) in enumerate(bars):
         offsets = positions + (i - 1) * 0.27
         ax.bar(offsets, values, width=0.25, label=label, color=colour, alpha=0.8)
@@ -59,7 +59,7 @@ def plot_stsp(views: dict, title: str = "") -> plt.Figure:
     ax.set_xticks(positions, labels)
     ax.axhline(0, color="k", lw=0.5)
     verdict = "hold exactly" if views["dc_is_statistics"] else "do not hold here"
-    ax.set(ylabel="value", title=f"S[0] = mean and Parseval std: {verdict}\n"
+    ax.set(ylabel="value (feature units)", title=f"S[0] = mean and Parseval std: {verdict}\n"
            "(rectangular window, hop = W, W divides T);\nDC-only std = std only for W = 1")
     ax.legend(fontsize=8, loc="best")
     if title:

@@ -42,13 +42,22 @@ class MarginExplorer:
         self._hold = False
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
+        self._enable_relevant()
         self.widget = widgets.VBox([widgets.HBox([self.controls["head"], self.controls["sphere_m"]]),
                                     widgets.HBox([self.controls["m"], self.controls["s"]]), self.output])
         self.redraw()
 
-    def _on_change(self, _change) -> None:
+    def _on_change(self, change) -> None:
+        if change["owner"] is self.controls["head"]:
+            self._enable_relevant()
         if not self._hold:
             self.redraw()
+
+    def _enable_relevant(self) -> None:
+        """Grey out the knobs the chosen head ignores (softmax: m, s; sphere: m, s; others: sphere m)."""
+        head = self.controls["head"].value
+        self.controls["m"].disabled = self.controls["s"].disabled = head in ("softmax", "sphere")
+        self.controls["sphere_m"].disabled = head != "sphere"
 
     def set(self, **values) -> None:
         """Set several controls at once and redraw once: ``set(head="add_margin", m=0.3)``."""

@@ -1,0 +1,83 @@
+"""Run inside a notebook's kernel by the browser tests (not imported by pytest).
+
+``_probe_explorers()`` finds the course's explorers (objects of ``course.widgets``
+with ``controls`` and ``redraw``), tags each explorer's box and each control with a
+CSS class so the browser can find them, and describes the controls.
+``_probe_reference(k)`` redraws explorer ``k`` for the values its controls hold now
+and returns the PNGs that IPython's display formatter makes of that figure: the
+bytes ``display(fig)`` sends, without sending them. The figure is rendered three
+times and the distinct PNGs are returned: in a kernel driven from the browser, a
+render of the same figure was seen to come out different now and then (image
+extent shrunk inside its axes; matplotlib 3.11, ipykernel 7.4; not reproduced in
+a plain process), so the test accepts the browser's image if it equals one of them.
+"""
+
+import gc as _gc
+import sys as _sys
+
+_PROBED = []
+
+
+def _probe_explorers():
+    if not _PROBED:
+        classes = {c for name, module in list(_sys.modules.items()) if name.startswith("course.widgets.")
+                   for c in vars(module).values()
+                   if isinstance(c, type) and c.__module__ == name and hasattr(c, "redraw")}
+        _PROBED.extend(o for o in _gc.get_objects() if type(o) in classes and hasattr(o, "controls"))
+    described = []
+    for k, explorer in enumerate(_PROBED):
+        explorer.widget.add_class(f"course-explorer-{k}")
+        controls = []
+        for name, control in explorer.controls.items():
+            control.add_class(f"course-control-{name}")
+            controls.append({"name": name, "kind": type(control).__name__, "disabled": bool(control.disabled),
+                             "value": repr(control.value), "min": getattr(control, "min", None),
+                             "max": getattr(control, "max", None)})
+        described.append({"index": k, "type": type(explorer).__name__, "controls": controls})
+    return described
+
+
+def _probe_reference(k):
+    import matplotlib.pyplot as plt
+    from IPython import get_ipython
+
+    explorer = _PROBED[k]
+    module = _sys.modules[type(explorer).__module__]
+    drawn = []
+
+    def capture(output, fig):
+        for _ in range(3):
+            drawn.append(get_ipython().display_formatter.format(fig)[0])
+        plt.close(fig)
+
+    original = module.show_figure
+    module.show_figure = capture
+    try:
+        explorer.redraw()
+    finally:
+        module.show_figure = original
+    import base64
+    pngs = [d.get("image/png") for d in drawn]
+    pngs = [base64.b64encode(p).decode() if isinstance(p, bytes) else p for p in pngs]
+
+    values = {name: repr(control.value) for name, control in explorer.controls.items()}
+    return {"values": values, "pngs": list(dict.fromkeys(pngs))}
+
+
+def _probe_value(k, name):
+    """repr of a control's value; the kernel answers after handling earlier widget messages."""
+    return repr(_PROBED[k].controls[name].value)
+
+
+def _probe_at_max(k, name):
+    import math
+
+    control = _PROBED[k].controls[name]
+    if type(control).__name__.endswith("LogSlider"):
+        return math.log(control.value, control.base) >= control.max - 1e-9
+    return control.value >= control.max
+
+
+
+def _probe_disabled(k, name):
+    return bool(_PROBED[k].controls[name].disabled)

@@ -1,0 +1,32 @@
+"""The README's screenshots: committed, small, and made smaller by ``course.screens.shrink``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from course import screens
+from course.notebooks import README
+
+
+@pytest.mark.parametrize("name", sorted(screens.SHOTS))
+def test_each_readme_screenshot_is_committed_small_and_shown(name):
+    path = screens.DOCS / name
+    assert path.exists(), f"{path}: missing; run python -m course screenshots"
+    assert path.stat().st_size <= screens.MAX_BYTES
+    assert Image.open(path).format == "PNG"
+    assert f"docs/screens/{name}" in README.read_text(encoding="utf-8")
+
+
+def test_shrink_fits_a_noisy_screenshot_under_the_limit(tmp_path):
+    noisy = np.random.default_rng(0).integers(0, 256, (700, 1000, 3), dtype=np.uint8)
+    Image.fromarray(noisy).save(tmp_path / "big.png")
+    assert (tmp_path / "big.png").stat().st_size > screens.MAX_BYTES
+    try:
+        size = screens.shrink(tmp_path / "big.png", tmp_path / "small.png")
+    except SystemExit as refusal:  # too noisy for every setting: refused by name, nothing written
+        assert "big.png" in str(refusal) and not (tmp_path / "small.png").exists()
+    else:
+        assert size == (tmp_path / "small.png").stat().st_size <= screens.MAX_BYTES
+        assert Image.open(tmp_path / "small.png").width <= 900
