@@ -12,7 +12,7 @@ from pooling_properties import (
     random_batch,
 )
 
-from course.pooling.base import EPS
+from course.pooling.numerics import EPS
 from course.pooling.reference import statistics as reference
 
 D = 10

@@ -82,7 +82,7 @@ class AssignmentExplorer:
         with torch.no_grad():
             embedding, a = pool(x[None], return_weights=True)
         a = a[0].numpy()
-        ghosts = getattr(pool, "ghost_clusters", 0)
+        ghosts = a.shape[0] - v["clusters"]  # rows beyond the K kept clusters: the ghosts
         self.last_plotted = {"features": x.numpy(), "assignments": a, "counts": a.sum(1),
                              "centres": pool.all_centres.numpy(), "embedding": embedding[0].numpy(),
                              "ghosts": ghosts, "alpha": v["alpha"]}
