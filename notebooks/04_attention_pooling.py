@@ -48,7 +48,11 @@ import torch
 
 from course import pooling
 from course.checks import derive
-from course.checks.pooling import check_mqmhastp_output_size, check_mqmhastp_parameters, check_tstp_with_lengths
+from course.checks.statistics_attention import (
+    check_mqmhastp_output_size,
+    check_mqmhastp_parameters,
+    check_tstp_with_lengths,
+)
 from course.pooling.reference import attention as ref_attention
 from course.pooling.reference.attention import attentive_mean_std
 from course.pooling.reference.common import softmax
