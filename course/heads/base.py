@@ -56,6 +56,9 @@ class CosineHead(nn.Module):
         """Set the margin m (what a margin scheduler calls)."""
         self.margin = float(margin)
 
+    def step(self) -> None:
+        """One training step begins: nothing to advance (the sphere head's λ schedule does)."""
+
     def target(self, cos: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 

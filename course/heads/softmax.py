@@ -40,6 +40,9 @@ class SoftmaxHead(nn.Module):
             raise ValueError(f"margin: the plain softmax head has no margin, got {margin}; use "
                              "'add_margin' or 'arc_margin' to train with one")
 
+    def step(self) -> None:
+        """One training step begins: nothing to advance."""
+
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_inputs(embeddings, labels, self.embed_dim, self.num_classes)
         return self.linear(self.pre(embeddings))

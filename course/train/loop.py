@@ -100,6 +100,7 @@ def _fit(config, progress, checkpoint, dataset, collate_fn) -> TrainResult:
     while state["step"] < config.steps:
         feats, lengths, labels = next(batches)
         feats, lengths, labels = feats.to(device), lengths.to(device), labels.to(device)
+        head.step()  # per-step schedules (the sphere head's λ)
         with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
             logits = head(model(feats, lengths), labels)
             loss = nn.functional.cross_entropy(logits.float(), labels)
