@@ -16,7 +16,13 @@ STYLES = ("plain", "wespeaker")
 
 
 class SoftmaxHead(nn.Module):
-    """Linear classifier on embeddings; ``labels`` are accepted and ignored."""
+    """Linear classifier on embeddings; ``labels`` are accepted and ignored.
+
+    Example:
+        >>> head = SoftmaxHead(embed_dim=192, num_classes=10)
+        >>> head(torch.randn(4, 192), torch.tensor([0, 3, 9, 3])).shape  # logits W x + b
+        torch.Size([4, 10])
+    """
 
     def __init__(self, embed_dim: int, num_classes: int, style: str = "plain"):
         super().__init__()
