@@ -58,16 +58,17 @@ def device(prefer: str | None = None) -> torch.device:
 
 
 @contextmanager
-def torch_threads(count: int) -> Iterator[None]:
-    """Run the block with torch on ``count`` intra-op threads, then restore the previous count.
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Run the block with torch on ``count`` intra-op threads (None: unchanged), then restore the count.
 
     Small problems (a toy head, one utterance's features) run faster on one thread:
     with several, thread hand-offs cost more than the work.
     """
-    if count < 1:
-        raise ValueError(f"count: expected at least one thread, got {count}")
+    if count is not None and count < 1:
+        raise ValueError(f"count: expected at least one thread (or None), got {count}")
     before = torch.get_num_threads()
-    torch.set_num_threads(count)
+    if count is not None:
+        torch.set_num_threads(count)
     try:
         yield
     finally:

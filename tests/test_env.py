@@ -60,6 +60,12 @@ def test_torch_threads_sets_the_count_and_restores_it_even_on_error():
     assert torch.get_num_threads() == before
 
 
+def test_torch_threads_none_leaves_the_count_unchanged():
+    before = torch.get_num_threads()
+    with env.torch_threads(None):
+        assert torch.get_num_threads() == before
+
+
 def test_torch_threads_refuses_zero():
     with pytest.raises(ValueError, match="count: expected at least one thread"):
         with env.torch_threads(0):
