@@ -54,11 +54,15 @@ def assert_output_size(pool, expected: int, channels: int):
 
 
 def assert_gradcheck_float64(pool, channels: int):
-    """Analytic gradients (w.r.t. the frames) match finite differences in float64."""
+    """Analytic gradients (w.r.t. the frames) match finite differences in float64.
+
+    ``fast_mode`` compares u·J·v for random u, v instead of every entry of J: a wrong
+    gradient still fails (with probability one), at a fraction of the cost.
+    """
     pool = pool.double()
     x = torch.randn(2, channels, 5, dtype=torch.float64, requires_grad=True)
     lengths = torch.tensor([5, 3])
-    assert torch.autograd.gradcheck(lambda frames: pool(frames, lengths), (x,), eps=1e-6, atol=1e-5)
+    assert torch.autograd.gradcheck(lambda frames: pool(frames, lengths), (x,), eps=1e-6, atol=1e-5, fast_mode=True)
 
 
 def assert_finite_under_autocast(pool, channels: int, dtype: torch.dtype):
