@@ -1,4 +1,4 @@
-"""Where the course runs: device, seeds, the smoke flag and a short report."""
+"""Where the course runs: device, seeds, threads, the smoke flag and a short report."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 import platform
 import random
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -19,7 +21,8 @@ def is_smoke() -> bool:
 
 
 def set_smoke(on: bool = True) -> None:
-    """Turn smoke mode on or off for this process and the kernels it starts."""
+    """Turn smoke mode on or off for this process and the kernels it starts (the one writer of
+    ``COURSE_SMOKE``)."""
     os.environ[SMOKE_VARIABLE] = "1" if on else "0"
 
 
@@ -52,6 +55,24 @@ def device(prefer: str | None = None) -> torch.device:
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Run the block with torch on ``count`` intra-op threads (None: unchanged), then restore the count.
+
+    Small problems (a toy head, one utterance's features) run faster on one thread:
+    with several, thread hand-offs cost more than the work.
+    """
+    if count is not None and count < 1:
+        raise ValueError(f"count: expected at least one thread (or None), got {count}")
+    before = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def seed_everything(seed: int = 0) -> torch.Generator:

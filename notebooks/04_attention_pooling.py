@@ -9,7 +9,9 @@
 # MQMHASTP (2022) — roughly in order of publication, except that ECAPA's ASTP comes right after
 # the ASP it extends. Each is written as the formula (loops and einsums over one utterance),
 # asserted equal to the batched, masked module of `course.pooling` (the build stops if they
-# differ), and costed at ECAPA's $D = 1536$. It ends
+# differ), and costed at ECAPA's $D = 1536$. The formulas are the equation-literal twins in
+# `course.pooling.reference` (their source is printed where they first appear), and a few are
+# written here by hand in matrix form. It ends
 # with an explorer that shows, for small models trained on SynthVox, where in an utterance each
 # attention looks.
 
@@ -38,14 +40,23 @@ MIN_GAP_NATS = 0.1  # default mode: trained attention's entropy must be this far
 SEED = 0
 
 # %%
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from course import pooling
 from course.checks import derive
-from course.checks.pooling import check_mqmhastp_output_size, check_mqmhastp_parameters, check_tstp_with_lengths
+from course.checks.statistics_attention import (
+    check_mqmhastp_output_size,
+    check_mqmhastp_parameters,
+    check_tstp_with_lengths,
+)
 from course.pooling.reference import attention as ref_attention
+from course.pooling.reference.attention import attentive_mean_std
+from course.pooling.reference.common import softmax
+from course.pooling.reference.statistics import tap, tsdp, tstp
 
 torch.manual_seed(SEED)
 # A padded batch: three utterances of 30, 17 and 6 valid frames; the padding holds garbage.
@@ -53,6 +64,11 @@ x = torch.randn(3, D, FRAMES)
 lengths = torch.tensor([30, 17, 6])
 for i, n in enumerate(lengths.tolist()):
     x[i, :, n:] = 50.0
+
+
+def show(formula):
+    """Print the source of an equation-literal formula from course.pooling.reference."""
+    print(inspect.getsource(formula))
 
 
 def per_utterance(formula, **symbols):
@@ -74,8 +90,8 @@ def cost(name, label=None, **kwargs):
 
 # %% [markdown]
 # Every pooling below is built by name, `pooling.build(name, D, **options)`, and called as
-# `pool(frames, lengths)` on frames `(B, D, T)`; padded frames never count. The hand-written
-# formulas work on one utterance `h` of shape `(D, T)` and are compared on every utterance
+# `pool(frames, lengths)` on frames `(B, D, T)`; padded frames never count. The formulas
+# work on one utterance `h` of shape `(D, T)` and are compared on every utterance
 # of the padded batch.
 #
 # ## 1. Statistics pooling: TAP, TSDP, TSTP
@@ -93,25 +109,8 @@ def cost(name, label=None, **kwargs):
 # because $\frac{d}{dv}\sqrt{v} = \frac{1}{2\sqrt v}$ is infinite at $v = 0$ (constant input).
 
 # %%
-EPS = 1e-5
-
-
-def tap(h):
-    T = h.shape[1]
-    return sum(h[:, t] for t in range(T)) / T
-
-
-def tsdp(h):
-    T = h.shape[1]
-    mu = tap(h)
-    var = sum((h[:, t] - mu) ** 2 for t in range(T)) / T
-    return torch.sqrt(torch.clamp(var, min=EPS))
-
-
-def tstp(h):
-    return torch.cat([tap(h), tsdp(h)])
-
-
+for formula in (tap, tsdp, tstp):  # from course.pooling.reference.statistics, eps = 1e-5
+    show(formula)
 for name, formula in [("TAP", tap), ("TSDP", tsdp), ("TSTP", tstp)]:
     derive(per_utterance(formula), pooling.build(name, D)(x, lengths), name=name)
     cost(name)
@@ -135,27 +134,13 @@ for name, formula in [("TAP", tap), ("TSDP", tsdp), ("TSTP", tstp)]:
 # library computes the second form, which cannot go negative through rounding.
 
 # %%
-def softmax_t(e):
-    z = torch.exp(e - e.max(dim=-1, keepdim=True).values)  # subtracting the max changes nothing
-    return z / z.sum(dim=-1, keepdim=True)
-
-
-def weighted_stats(h, alpha):
-    """alpha (T,) or (D, T): the attentive mean and standard deviation, Okabe's one-pass form."""
-    mu = (alpha * h).sum(-1)
-    return mu, torch.sqrt(torch.clamp((alpha * h * h).sum(-1) - mu * mu, min=EPS))
-
-
-def asp(h, W, b, v, k, f=torch.tanh):
-    e = torch.stack([v @ f(W @ h[:, t] + b) + k for t in range(h.shape[1])])  # e_t
-    return torch.cat(weighted_stats(h, softmax_t(e)))
-
-
+for formula in (softmax, attentive_mean_std, ref_attention.asp):
+    show(formula)
 asp_pool = pooling.build("ASP", D)
 symbols = {"W": asp_pool.linear1.weight[:, :, 0], "b": asp_pool.linear1.bias,
            "v": asp_pool.linear2.weight[0, :, 0], "k": asp_pool.linear2.bias[0]}
 with torch.no_grad():
-    derive(per_utterance(asp, **symbols), asp_pool(x, lengths), name="ASP")
+    derive(per_utterance(ref_attention.asp, **symbols), asp_pool(x, lengths), name="ASP")
 _, asp_params = cost("ASP")
 d_a = 128  # the library's default bottleneck
 assert asp_params == d_a * (ECAPA_D + 2) + 1, "ASP's parameters are W (d_a × D), b, v (d_a each) and k"
@@ -193,18 +178,11 @@ derive(asp_pool(x, lengths), pooling.build("TSTP", D)(x, lengths), name="ASP wit
 # not the same numbers (a factor $\sqrt{T/(T-1)}$ on $\sigma$), which matters when loading its weights.
 
 # %%
-def astp(h, W, b, V, k, global_context=True):
-    T = h.shape[1]
-    mu, sigma = tap(h), tsdp(h)
-    frames = [torch.cat([h[:, t], mu, sigma]) if global_context else h[:, t] for t in range(T)]
-    e = torch.stack([V @ torch.tanh(W @ h_t + b) + k for h_t in frames], dim=1)  # (D, T)
-    return torch.cat(weighted_stats(h, softmax_t(e)))
-
-
+show(ref_attention.astp)
 for context in (True, False):
     astp_pool = pooling.build("ASTP", D, global_context=context)
     with torch.no_grad():
-        derive(per_utterance(astp, **astp_pool.equation_parameters()), astp_pool(x, lengths),
+        derive(per_utterance(ref_attention.astp, **astp_pool.equation_parameters()), astp_pool(x, lengths),
               name=f"ASTP, global context {context}")
 _, astp_params = cost("ASTP")
 _, astp_plain_params = cost("ASTP", "ASTP, no context", global_context=False)
@@ -238,7 +216,7 @@ def astp_speechbrain(h, W, b, V, k, gamma, beta, m, s, eps_bn):
     for t in range(T):
         z = torch.relu(W @ torch.cat([h[:, t], mu, sigma]) + b)
         e.append(V @ torch.tanh(gamma * (z - m) / torch.sqrt(s + eps_bn) + beta) + k)
-    return torch.cat(weighted_stats(h, softmax_t(torch.stack(e, dim=1))))
+    return torch.cat(attentive_mean_std(h, softmax(torch.stack(e, dim=1))))
 
 
 def speechbrain_symbols(pool):
@@ -276,7 +254,7 @@ with torch.no_grad():
 # %%
 def sap_attention(h, W1, W2, g=torch.relu):
     X = h.T  # (T, D)
-    return softmax_t((g(X @ W1) @ W2).T).T  # A: (T, r), softmax over T
+    return softmax((g(X @ W1) @ W2).T).T  # A: (T, r), softmax over T
 
 
 def sap(h, W1, W2, g=torch.relu):
@@ -322,7 +300,7 @@ def mha(h, u):
     out = []
     for j in range(heads):
         h_j = h[j * d_h:(j + 1) * d_h]
-        alpha = softmax_t(torch.einsum("d,dt->t", u[j], h_j))
+        alpha = softmax(torch.einsum("d,dt->t", u[j], h_j))
         out.append(torch.einsum("t,dt->d", alpha, h_j))
     return torch.cat(out)
 
@@ -363,17 +341,10 @@ _ = cost("MHA", "MHA + std", with_std=True)
 # and how fast it moves (under plain SGD the effective $v_j/\tau_j$ moves $\tau_j^2$ times slower).
 
 # %%
-def mr_mha(h, W, b, V, k, temperatures):
-    out = []
-    for j, tau in enumerate(temperatures):
-        e = torch.stack([V[j] @ torch.tanh(W @ h[:, t] + b) + k[j] for t in range(h.shape[1])])
-        out += weighted_stats(h, softmax_t(e / tau))
-    return torch.cat(out)
-
-
+show(ref_attention.mr_mha)
 mr_pool = pooling.build("MR-MHA", D)
 with torch.no_grad():
-    derive(per_utterance(mr_mha, **mr_pool.equation_parameters()), mr_pool(x, lengths), name="MR-MHA")
+    derive(per_utterance(ref_attention.mr_mha, **mr_pool.equation_parameters()), mr_pool(x, lengths), name="MR-MHA")
 mr_size, _ = cost("MR-MHA")
 
 # The reparametrisation: every head at τ = 1, with v_j and k_j divided by τ_j, gives the same output.
@@ -391,7 +362,7 @@ entropy = -(alpha * alpha.clamp_min(1e-30).log()).sum(-1)[0] / np.log(FRAMES)
 print("untrained, utterance 0: entropy / log T of each head, τ = 1, 2, 4, 8:", np.round(entropy.numpy(), 4))
 with torch.no_grad():  # the same scores of head 1 at each temperature: entropy rises with τ
     scores = mr_pool.linear2(torch.tanh(mr_pool.linear1(x[:1])))[0, 0]
-same_scores = [float(-(p * p.log()).sum() / np.log(FRAMES)) for p in (softmax_t(scores / t) for t in tau)]
+same_scores = [float(-(p * p.log()).sum() / np.log(FRAMES)) for p in (softmax(scores / t) for t in tau)]
 print("head 1's scores at τ = 1, 2, 4, 8:", np.round(same_scores, 4))
 assert all(a <= b for a, b in zip(same_scores, same_scores[1:])), "entropy must grow with τ for fixed scores"
 
@@ -421,25 +392,12 @@ assert all(a <= b for a, b in zip(same_scores, same_scores[1:])), "entropy must 
 # long the embedding is, and what it depends on, is Exercise 2.
 
 # %%
-def mqmhastp(h, W1, b1, W2=None, b2=None):
-    Q, H, _, d_h = W1.shape
-    out = []
-    for q in range(Q):
-        for j in range(H):
-            h_j = h[j * d_h:(j + 1) * d_h]
-            a = torch.einsum("kd,dt->kt", W1[q, j], h_j) + b1[q, j][:, None]
-            if W2 is not None:
-                a = torch.einsum("sk,kt->st", W2[q, j], torch.tanh(a)) + b2[q, j][:, None]
-            alpha = softmax_t(a)  # (d_s, T): broadcasts over the d_h channels when d_s = 1
-            out += weighted_stats(h_j, alpha)
-    return torch.cat(out)
-
-
+show(ref_attention.mqmhastp)
 for options in [dict(queries=2, heads=4), dict(queries=2, heads=4, layers=1), dict(queries=3, heads=2, d_s=D // 2),
                 dict(queries=2, heads=4, layers=1, d_s=D // 4)]:
     mq_pool = pooling.build("MQMHASTP", D, **options)
     with torch.no_grad():
-        derive(per_utterance(mqmhastp, **mq_pool.equation_parameters()), mq_pool(x, lengths),
+        derive(per_utterance(ref_attention.mqmhastp, **mq_pool.equation_parameters()), mq_pool(x, lengths),
               name=f"MQMHASTP {options}")
 cost("MQMHASTP")
 

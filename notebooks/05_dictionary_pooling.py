@@ -42,7 +42,7 @@ from torch.nn.utils.rnn import pad_sequence
 from course import pooling
 from course.audio import read
 from course.checks import derive
-from course.checks.pooling2 import check_lde_weights, check_netvlad
+from course.checks.dictionary_spectral import check_lde_weights, check_netvlad
 from course.data import default_corpus
 from course.data.corpus import test_utterances
 from course.features import fbank

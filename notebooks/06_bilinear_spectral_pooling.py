@@ -46,7 +46,7 @@ from torch.nn.utils.rnn import pad_sequence
 from course import pooling
 from course.audio import read
 from course.checks import CheckFailed, derive
-from course.checks.pooling2 import check_averaged_power, check_parseval_std, check_power_normalise
+from course.checks.dictionary_spectral import check_averaged_power, check_parseval_std, check_power_normalise
 from course.data import default_corpus
 from course.data.corpus import test_utterances
 from course.features import fbank

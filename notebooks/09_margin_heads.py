@@ -230,7 +230,8 @@ derive(z_aam, aam(x, y), name="AAM-softmax logits")
 
 # %%
 sphere = heads.build("sphere", EMBED_DIM, NUM_CLASSES).train()
-z_sphere = sphere(x, y)  # first training step: iteration 1
+sphere.step()  # the training loop calls step() before each step's forward pass: iteration 1
+z_sphere = sphere(x, y)
 lam = max(5.0, 1000.0 / (1 + 0.12 * 1))
 cos = (F.normalize(x, dim=1) @ F.normalize(sphere.weight, dim=1).T).clamp(-1, 1)
 t = cos.acos()

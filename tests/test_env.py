@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from course import env
@@ -36,3 +37,36 @@ def test_report_names_versions_device_and_mode(monkeypatch):
     monkeypatch.setenv("COURSE_SMOKE", "1")
     text = env.report()
     assert torch.__version__ in text and "device:" in text and "smoke" in text
+
+
+def test_set_smoke_writes_the_variable_is_smoke_reads(monkeypatch):
+    monkeypatch.delenv("COURSE_SMOKE", raising=False)
+    env.set_smoke(True)
+    assert env.is_smoke()
+    env.set_smoke(False)
+    assert not env.is_smoke()
+
+
+def test_torch_threads_sets_the_count_and_restores_it_even_on_error():
+    before = torch.get_num_threads()
+    with env.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    try:
+        with env.torch_threads(1):
+            raise RuntimeError("inside")
+    except RuntimeError:
+        pass
+    assert torch.get_num_threads() == before
+
+
+def test_torch_threads_none_leaves_the_count_unchanged():
+    before = torch.get_num_threads()
+    with env.torch_threads(None):
+        assert torch.get_num_threads() == before
+
+
+def test_torch_threads_refuses_zero():
+    with pytest.raises(ValueError, match="count: expected at least one thread"):
+        with env.torch_threads(0):
+            pass

@@ -121,6 +121,7 @@ def test_sphere_logits_blend_psi_with_lambda_and_scale_by_the_norm():
     x, y = _inputs(2)
     head = heads.build("sphere", 5, 4).double().train()
     head.iteration.fill_(40)
+    head.step()
     logits = head(x, y)  # the 41st training step
     lam = max(5.0, 1000.0 / (1 + 0.12 * 41))
     cos = _direct_cos(x, head.weight)
@@ -132,13 +133,25 @@ def test_sphere_logits_blend_psi_with_lambda_and_scale_by_the_norm():
     np.testing.assert_allclose(logits.detach().numpy(), expected, atol=1e-9)
 
 
-def test_sphere_counts_iterations_only_in_training_with_labels():
+def test_sphere_counts_steps_not_forward_passes():
     head = heads.build("sphere", 5, 4)
     x, y = torch.randn(3, 5), torch.tensor([0, 1, 2])
     head.train()(x, y)
     head(x)
     head.eval()(x, y)
-    assert int(head.iteration) == 1
+    assert int(head.iteration) == 0
+    head.step()
+    head.step()
+    assert int(head.iteration) == 2
+
+
+@pytest.mark.parametrize("name", ["softmax", "add_margin", "arc_margin", "sphere"])
+def test_every_head_has_a_step_that_leaves_its_logits_to_the_schedule(name):
+    head = heads.build(name, 5, 4).train()
+    x, y = torch.randn(3, 5), torch.tensor([0, 1, 2])
+    before = head(x, y)
+    torch.testing.assert_close(head(x, y), before)  # a forward pass changes nothing
+    head.step()
 
 
 @pytest.mark.parametrize("name", ["add_margin", "arc_margin", "sphere", "softmax"])

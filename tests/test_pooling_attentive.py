@@ -3,11 +3,6 @@
 import pytest
 import torch
 from pooling_properties import (
-    assert_finite_on_edge_cases,
-    assert_finite_under_autocast,
-    assert_gradcheck_float64,
-    assert_invariant_to_permuting_time,
-    assert_module_equals_reference,
     assert_output_size,
     assert_padded_batch_equals_single,
     build,
@@ -15,23 +10,14 @@ from pooling_properties import (
     zero_,
 )
 
-from course.pooling.reference import attention as reference
-
 D = 12
 CONFIGS = [("ASP", {}), ("ASP", {"activation": "relu", "bottleneck": 5}), ("ASTP", {}),
            ("ASTP", {"global_context": False, "bottleneck": 7})]
-REFERENCES = {"ASP": reference.asp, "ASTP": reference.astp}
 
 
-@pytest.mark.parametrize(("name", "kwargs"), CONFIGS)
-def test_module_equals_the_equation_with_random_lengths(name, kwargs):
-    x, lengths = random_batch(D, seed=5)
-    assert_module_equals_reference(build(name, D, **kwargs), REFERENCES[name], x, lengths)
-
-
-@pytest.mark.parametrize(("name", "kwargs"), CONFIGS + [("ASTP", {"attention_norm": True})])
-def test_padded_batch_equals_single_utterances(name, kwargs):
-    assert_padded_batch_equals_single(build(name, D, **kwargs), *random_batch(D, seed=2))
+def test_speechbrain_flavour_padded_batch_equals_single_utterances_in_evaluation_mode():
+    """attention_norm=True (ReLU → BatchNorm): no reference twin, so the contract tests leave it out."""
+    assert_padded_batch_equals_single(build("ASTP", D, attention_norm=True), *random_batch(D, seed=2))
 
 
 @pytest.mark.parametrize(("name", "kwargs"), CONFIGS)
@@ -72,27 +58,6 @@ def test_astp_global_context_makes_the_weights_depend_on_the_utterance_statistic
     ratio_alone = alone[..., 0] / alone[..., 1]
     ratio_together = together[..., 0] / together[..., 1]  # frames 0 and 1 are the same in both
     assert not torch.allclose(ratio_alone, ratio_together, rtol=1e-3)
-
-
-@pytest.mark.parametrize(("name", "kwargs"), CONFIGS)
-def test_invariant_to_permuting_time(name, kwargs):
-    assert_invariant_to_permuting_time(build(name, D, **kwargs), *random_batch(D))
-
-
-@pytest.mark.parametrize(("name", "kwargs"), CONFIGS)
-def test_gradcheck_in_float64(name, kwargs):
-    assert_gradcheck_float64(build(name, 6, **{**kwargs, "bottleneck": 4}), 6)
-
-
-@pytest.mark.parametrize(("name", "kwargs"), CONFIGS)
-@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
-def test_finite_under_autocast(name, kwargs, dtype):
-    assert_finite_under_autocast(build(name, D, **kwargs), D, dtype)
-
-
-@pytest.mark.parametrize(("name", "kwargs"), CONFIGS)
-def test_finite_on_constant_one_frame_and_one_valid_frame(name, kwargs):
-    assert_finite_on_edge_cases(build(name, D, **kwargs), D)
 
 
 def test_unknown_activation_is_named():

@@ -4,7 +4,9 @@
 "softmax" (plain Linear, or ``style="wespeaker"``: BN → ReLU → Linear),
 "add_margin" (AM-softmax), "arc_margin" (AAM-softmax), "sphere" (A-softmax).
 Every head has ``forward(embeddings, labels=None) -> logits`` (no margin
-without labels) and ``update(margin)`` for a ``MarginScheduler``.
+without labels), ``update(margin)`` for a ``MarginScheduler`` and ``step()``,
+called once per training step before its forward pass (the sphere head's λ
+schedule counts the steps; the forward pass never changes a head's state).
 """
 
 from __future__ import annotations

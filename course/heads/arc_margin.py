@@ -35,7 +35,15 @@ def safe_sine(cos: torch.Tensor) -> torch.Tensor:
 
 
 class ArcMarginHead(CosineHead):
-    """AAM-softmax: s cos(θ_y + m) for the true class. Defaults s = 32, m = 0.2."""
+    """AAM-softmax: s cos(θ_y + m) for the true class. Defaults s = 32, m = 0.2.
+
+    Example:
+        >>> head = ArcMarginHead(embed_dim=2, num_classes=2, scale=10.0, margin=math.pi / 3)
+        >>> with torch.no_grad():
+        ...     _ = head.weight.copy_(torch.eye(2))
+        >>> head(torch.tensor([[1.0, 0.0]]), torch.tensor([0])).round(decimals=4)  # s cos(0 + 60°)
+        tensor([[5., 0.]], grad_fn=<RoundBackward1>)
+    """
 
     def __init__(self, embed_dim: int, num_classes: int, scale: float = 32.0, margin: float = 0.2,
                  easy_margin: bool = False):

@@ -40,7 +40,16 @@ def check_inputs(embeddings: torch.Tensor, labels: torch.Tensor | None, embed_di
 
 class CosineHead(nn.Module):
     """A head whose logits are s · cos θ, with the true class's cos θ replaced by
-    ``target(cos θ)`` (the margin). Subclasses define ``target``."""
+    ``target(cos θ)`` (the margin). Subclasses define ``target``.
+
+    Example (without labels there is no margin: the test-time logits):
+        >>> from course.heads import AddMarginHead
+        >>> head = AddMarginHead(embed_dim=2, num_classes=2, scale=10.0)
+        >>> with torch.no_grad():
+        ...     _ = head.weight.copy_(torch.eye(2))
+        >>> head(torch.tensor([[0.0, 3.0]]))
+        tensor([[ 0., 10.]], grad_fn=<MulBackward0>)
+    """
 
     def __init__(self, embed_dim: int, num_classes: int, scale: float = 32.0, margin: float = 0.0):
         super().__init__()
@@ -55,6 +64,9 @@ class CosineHead(nn.Module):
     def update(self, margin: float) -> None:
         """Set the margin m (what a margin scheduler calls)."""
         self.margin = float(margin)
+
+    def step(self) -> None:
+        """One training step begins: nothing to advance (the sphere head's λ schedule does)."""
 
     def target(self, cos: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError

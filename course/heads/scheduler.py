@@ -16,6 +16,13 @@ class MarginScheduler:
 
     The exponential ramp is WeSpeaker's: ratio = 1 − exp(log(1e-3) · progress),
     reaching 99.9 % of the way at ``stop``.
+
+    Example:
+        >>> from course.heads import AddMarginHead
+        >>> head = AddMarginHead(embed_dim=4, num_classes=3)
+        >>> ramp = MarginScheduler(head, initial=0.0, final=0.2, start=0, stop=4, kind="linear")
+        >>> [round(ramp.step(), 3) for _ in range(5)], head.margin
+        ([0.05, 0.1, 0.15, 0.2, 0.2], 0.2)
     """
 
     KINDS = ("linear", "exp")

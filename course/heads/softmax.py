@@ -16,7 +16,13 @@ STYLES = ("plain", "wespeaker")
 
 
 class SoftmaxHead(nn.Module):
-    """Linear classifier on embeddings; ``labels`` are accepted and ignored."""
+    """Linear classifier on embeddings; ``labels`` are accepted and ignored.
+
+    Example:
+        >>> head = SoftmaxHead(embed_dim=192, num_classes=10)
+        >>> head(torch.randn(4, 192), torch.tensor([0, 3, 9, 3])).shape  # logits W x + b
+        torch.Size([4, 10])
+    """
 
     def __init__(self, embed_dim: int, num_classes: int, style: str = "plain"):
         super().__init__()
@@ -39,6 +45,9 @@ class SoftmaxHead(nn.Module):
         if margin != 0:
             raise ValueError(f"margin: the plain softmax head has no margin, got {margin}; use "
                              "'add_margin' or 'arc_margin' to train with one")
+
+    def step(self) -> None:
+        """One training step begins: nothing to advance."""
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_inputs(embeddings, labels, self.embed_dim, self.num_classes)

@@ -58,8 +58,16 @@ def lambda_at(iteration: int, base: float = 1000.0, gamma: float = 0.12, power: 
 class SphereHead(nn.Module):
     """A-softmax with integer margin m (default 4) and WeSpeaker's λ schedule.
 
-    ``iteration`` counts training-mode forward passes with labels (one per step,
-    as WeSpeaker does); it is a buffer, so it is saved and restored with the model.
+    ``iteration`` counts training steps: the training loop calls ``step()`` once per
+    step, before the step's forward pass (so the first step runs at iteration 1, as
+    in WeSpeaker). The forward pass itself changes nothing. ``iteration`` is a
+    buffer, so it is saved and restored with the model.
+
+    Example:
+        >>> head = SphereHead(embed_dim=4, num_classes=3)
+        >>> head.step()
+        >>> head(torch.randn(2, 4), torch.tensor([0, 2])).shape, int(head.iteration), round(head.lamb, 1)
+        (torch.Size([2, 3]), 1, 892.9)
     """
 
     def __init__(self, embed_dim: int, num_classes: int, margin: int = 4, base: float = 1000.0,
@@ -79,6 +87,10 @@ class SphereHead(nn.Module):
         """λ at the current iteration."""
         return lambda_at(int(self.iteration), self.base, self.gamma, self.power, self.lambda_min)
 
+    def step(self) -> None:
+        """Advance the λ schedule by one training step (call it before the step's forward pass)."""
+        self.iteration += 1
+
     def update(self, margin: float) -> None:
         """Set the integer m ≥ 1; anything else is an error (the warm-up is λ's job, not m's)."""
         if margin != int(margin) or margin < 1:
@@ -97,8 +109,6 @@ class SphereHead(nn.Module):
         norm = embeddings.norm(dim=1, keepdim=True)  # ‖x‖
         if labels is None:
             return norm * cos
-        if self.training:
-            self.iteration += 1
         logits = torch.where(target_mask(labels, cos), self.target(cos), cos)
         return norm * logits
 

@@ -5,13 +5,13 @@ regions of the embedding plane each class wins, with and without the margin.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
+from course.env import torch_threads
 from course.heads import build
 
 
@@ -50,21 +50,10 @@ def head_kwargs(name: str, margin: float, scale: float, sphere_m: int = 4) -> di
     return {"margin": float(margin), "scale": float(scale)}
 
 
-@contextmanager
-def one_thread():
-    """Run a tiny problem on one thread: with several, thread hand-offs dominate."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def train_toy(name: str = "arc_margin", margin: float = 0.2, scale: float = 32.0, sphere_m: int = 4,
               classes: int = 5, per_class: int = 40, steps: int = 150, lr: float = 0.02, seed: int = 0) -> ToyResult:
     """Train encoder + head full-batch with Adam for ``steps`` steps (deterministic on CPU)."""
-    with one_thread():
+    with torch_threads(1):  # a tiny problem: with several threads, hand-offs dominate
         return _train_toy(name, margin, scale, sphere_m, classes, per_class, steps, lr, seed)
 
 
@@ -77,6 +66,7 @@ def _train_toy(name, margin, scale, sphere_m, classes, per_class, steps, lr, see
     losses = []
     head.train()
     for _ in range(steps):
+        head.step()
         loss = nn.functional.cross_entropy(head(encoder(inputs), labels), labels)
         optimiser.zero_grad()
         loss.backward()

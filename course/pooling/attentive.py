@@ -18,7 +18,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course.pooling.base import EPS, Pooling, masked_softmax, weighted_mean_std
+from course.pooling.base import Pooling
+from course.pooling.numerics import EPS, full_precision, masked_softmax, weighted_mean_std
+from course.pooling.reference.attention import asp
 from course.pooling.registry import register
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
@@ -40,7 +42,16 @@ class AttentivePooling(Pooling):
         in_dim: D, channels of the frames.
         bottleneck: rows of W (the attention's hidden size).
         activation: f, "tanh" or "relu".
+
+    Example:
+        >>> pool = AttentivePooling(in_dim=8, bottleneck=4)
+        >>> embedding, alpha = pool(torch.randn(2, 8, 30), torch.tensor([30, 12]), return_weights=True)
+        >>> embedding.shape, alpha.shape
+        (torch.Size([2, 16]), torch.Size([2, 1, 30]))
     """
+
+    weights_over = "frames"
+    reference = staticmethod(asp)
 
     def __init__(self, in_dim: int, bottleneck: int = 128, activation: str = "tanh", eps: float = EPS):
         super().__init__()
@@ -52,9 +63,14 @@ class AttentivePooling(Pooling):
 
     def pool(self, x, mask):
         scores = self.linear2(self.activation(self.linear1(x)))  # e_t: (B, 1, T)
-        alpha = masked_softmax(scores, mask)
-        mean, std = weighted_mean_std(x, alpha, self.eps)
-        return torch.cat([mean, std], dim=1), alpha
+        with full_precision(x):
+            alpha = masked_softmax(scores, mask)
+            mean, std = weighted_mean_std(x, alpha, self.eps)
+            return torch.cat([mean, std], dim=1), alpha
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [{}, {"activation": "relu", "bottleneck": 5}]
 
     def equation_parameters(self) -> dict:
         """W, b, v, k of the equation, for ``course.pooling.reference.attention.asp``."""

@@ -26,7 +26,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course.pooling.base import EPS, Pooling, at_least_float32, masked_mean_std, masked_softmax, weighted_mean_std
+from course.pooling.base import Pooling
+from course.pooling.numerics import (
+    EPS,
+    at_least_float32,
+    full_precision,
+    masked_mean_std,
+    masked_softmax,
+    weighted_mean_std,
+)
+from course.pooling.reference.attention import astp
 from course.pooling.registry import register
 
 
@@ -47,7 +56,16 @@ class AttentiveStatisticsPooling(Pooling):
         bottleneck: rows of W (128 in ECAPA-TDNN).
         global_context: append μ and σ of the utterance to each frame.
         attention_norm: SpeechBrain's ReLU → BatchNorm between W and tanh.
+
+    Example:
+        >>> pool = AttentiveStatisticsPooling(in_dim=8, bottleneck=4)
+        >>> embedding, alpha = pool(torch.randn(2, 8, 30), torch.tensor([30, 12]), return_weights=True)
+        >>> embedding.shape, alpha.shape  # one weight per channel and frame
+        (torch.Size([2, 16]), torch.Size([2, 8, 30]))
     """
+
+    weights_over = "frames"
+    reference = staticmethod(astp)
 
     def __init__(self, in_dim: int, bottleneck: int = 128, global_context: bool = True,
                  attention_norm: bool = False, eps: float = EPS):
@@ -62,9 +80,14 @@ class AttentiveStatisticsPooling(Pooling):
     def pool(self, x, mask):
         context = global_context(x, mask, self.eps) if self.global_context else x
         scores = self.linear2(torch.tanh(self.norm(self.linear1(context))))  # e_{t,c}
-        alpha = masked_softmax(scores, mask)  # softmax over valid t
-        mean, std = weighted_mean_std(x, alpha, self.eps)
-        return torch.cat([mean, std], dim=1), alpha
+        with full_precision(x):
+            alpha = masked_softmax(scores, mask)  # softmax over valid t
+            mean, std = weighted_mean_std(x, alpha, self.eps)
+            return torch.cat([mean, std], dim=1), alpha
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [{}, {"global_context": False, "bottleneck": 7}]
 
     def equation_parameters(self) -> dict:
         """W, b, V (rows v_cᵀ), k, for ``course.pooling.reference.attention.astp`` (without BatchNorm)."""

@@ -1,19 +1,29 @@
-"""What every pooling shares: shape handling, masks and masked statistics.
+"""The Pooling contract: what every registered pooling declares and does.
 
 Shapes follow the course convention: frames ``x`` are ``(B, C, T)`` or
 ``(B, C, F, T)`` (flattened to ``C·F`` channels), ``lengths`` is a LongTensor
 ``(B,)`` of valid frames per utterance, or None when every frame is valid.
-Statistics are computed in float32 even under autocast, and a standard
-deviation is always ``sqrt(clamp(var, eps))``: finite values and gradients on
-constant or one-frame input.
+Masks and lengths come from ``course.masks``; softmax, statistics and the
+autocast policy from ``course.pooling.numerics``.
+
+A new pooling subclasses ``Pooling``, registers itself with
+``@register("NAME")`` (``course.pooling.registry``) and declares the class
+attributes and methods below; the contract tests (tests/test_pooling_contract.py)
+then check it like every other pooling.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 import torch
 from torch import nn
 
-EPS = 1e-5  # variance floor: sqrt'(var) = 1/(2 sqrt(var)) stays below 1/(2 sqrt(EPS))
+from course.masks import check_lengths, frame_mask
+
+WEIGHTS_OVER = ("frames", "clusters", "segments", "none")
+EXAMPLE_IN_DIM = 12  # the channel count the configurations of ``examples()`` are written for
 
 
 def flatten_frames(x: torch.Tensor) -> torch.Tensor:
@@ -25,93 +35,72 @@ def flatten_frames(x: torch.Tensor) -> torch.Tensor:
     return x
 
 
-def check_lengths(lengths: torch.Tensor | None, batch: int, frames: int) -> torch.Tensor | None:
-    """Validate ``lengths`` (B,) against a batch of ``frames`` frames; None passes through."""
-    if lengths is None:
-        return None
-    lengths = torch.as_tensor(lengths)
-    if lengths.dim() != 1 or lengths.shape[0] != batch:
-        raise ValueError(f"lengths: expected shape ({batch},), got {tuple(lengths.shape)}")
-    if lengths.is_floating_point():
-        raise ValueError("lengths: expected integer frame counts (LongTensor), got floats")
-    if len(lengths) and (int(lengths.min()) < 1 or int(lengths.max()) > frames):
-        raise ValueError(f"lengths: every length must be in [1, {frames}], got "
-                         f"min {int(lengths.min())}, max {int(lengths.max())}")
-    return lengths
-
-
-def frame_mask(lengths: torch.Tensor | None, frames: int, device=None) -> torch.Tensor | None:
-    """Boolean ``(B, 1, T)`` mask, True on valid frames; None when ``lengths`` is None."""
-    if lengths is None:
-        return None
-    steps = torch.arange(frames, device=device if device is not None else lengths.device)
-    return (steps[None, :] < lengths.to(steps.device)[:, None]).unsqueeze(1)
-
-
-def at_least_float32(x: torch.Tensor) -> torch.Tensor:
-    """Half and bfloat16 up to float32; float64 stays float64 (gradcheck needs it)."""
-    return x if x.dtype == torch.float64 else x.float()
-
-
-def masked_softmax(logits: torch.Tensor, mask: torch.Tensor | None, dim: int = -1) -> torch.Tensor:
-    """Softmax in float32 (or float64) with masked positions at exactly zero weight."""
-    logits = at_least_float32(logits)
-    if mask is not None:
-        logits = logits.masked_fill(~mask, float("-inf"))
-    return torch.softmax(logits, dim=dim)
-
-
-def uniform_weights(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """Weights ``1/T_valid`` on valid frames, shape ``(B, 1, T)``, float32."""
-    batch, _, frames = x.shape
-    if mask is None:
-        return x.new_full((batch, 1, frames), 1.0 / frames, dtype=at_least_float32(x).dtype)
-    mask = mask.to(at_least_float32(x).dtype)
-    return mask / mask.sum(dim=-1, keepdim=True)
-
-
-def weighted_mean_std(x: torch.Tensor, weights: torch.Tensor, eps: float = EPS
-                      ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Weighted mean and standard deviation over time, in float32.
-
-    ``weights`` broadcast against ``x`` (B, C, T) and sum to one over T. Two-pass
-    variance Σ w (x − μ)², which unlike E[x²] − μ² cannot go negative.
-    """
-    x = at_least_float32(x)
-    mean = (weights * x).sum(dim=-1)
-    var = (weights * (x - mean.unsqueeze(-1)).pow(2)).sum(dim=-1)
-    return mean, var.clamp(min=eps).sqrt()
-
-
-def masked_mean_std(x: torch.Tensor, mask: torch.Tensor | None, eps: float = EPS
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and (biased) standard deviation over the valid frames."""
-    return weighted_mean_std(x, uniform_weights(x, mask), eps)
-
-
 class Pooling(nn.Module):
-    """Base class: handles 4-D input, validates ``lengths`` and builds the mask.
+    """Base class: handles 4-D input, validates ``lengths``, builds the mask; states the contract.
 
-    Subclasses set ``self.out_dim`` in ``__init__`` and implement
+    Subclasses set ``self.in_dim`` and ``self.out_dim`` in ``__init__`` and implement
     ``pool(x, mask) -> (embedding, weights_or_None)`` on ``(B, C, T)`` frames,
-    where ``mask`` is a boolean ``(B, 1, T)`` tensor or None.
+    where ``mask`` is a boolean ``(B, 1, T)`` tensor or None. They declare:
+
+    - ``weights_over``: what the weights returned with ``return_weights=True`` are a
+      distribution over: ``"frames"`` (attention, each row sums to one over the valid
+      frames), ``"clusters"`` (soft assignments, each frame's column sums to one),
+      ``"segments"`` (one weight per STFT segment) or ``"none"`` (no weights).
+    - ``reference``: the equation-literal twin in ``course.pooling.reference``
+      (a ``staticmethod``); ``pool.reference(h, **pool.equation_parameters())``
+      equals ``pool(h[None])[0]`` for one utterance ``h`` (C, T).
+    - ``equation_parameters()``: the symbols of the equation, by the reference's
+      argument names.
+    - ``describe_weight_row(row)``: what row ``row`` of the weights is (a head, a
+      query, a channel), for the explorers.
+    - ``examples()``: constructor keywords for ``in_dim = EXAMPLE_IN_DIM`` that the
+      contract tests build and check; small enough for gradcheck.
+    - ``order_invariant``: whether permuting the valid frames leaves the embedding
+      unchanged (an instance attribute where it depends on the configuration).
+
+    ``registered_name`` is set by ``@register``.
     """
 
+    registered_name: ClassVar[str]
+    weights_over: ClassVar[str | None] = None
+    reference: ClassVar[Callable[..., torch.Tensor] | None] = None
+    order_invariant: bool = True
     in_dim: int
     out_dim: int
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None,
                 return_weights: bool = False):
+        embedding, weights = self.pool(*self.frames_and_mask(x, lengths))
+        return (embedding, weights) if return_weights else embedding
+
+    def frames_and_mask(self, x: torch.Tensor, lengths: torch.Tensor | None):
+        """Validated ``(B, C, T)`` frames and their boolean ``(B, 1, T)`` mask (None without lengths)."""
         x = flatten_frames(x)
         if x.shape[1] != self.in_dim:
             raise ValueError(f"x: {type(self).__name__} was built for {self.in_dim} channels "
                              f"(C·F for 4-D input), got {x.shape[1]}")
         lengths = check_lengths(lengths, x.shape[0], x.shape[-1])
-        embedding, weights = self.pool(x, frame_mask(lengths, x.shape[-1], x.device))
-        return (embedding, weights) if return_weights else embedding
+        return x, frame_mask(lengths, x.shape[-1], x.device)
 
     def pool(self, x: torch.Tensor, mask: torch.Tensor | None):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def equation_parameters(self) -> dict:
+        """The keyword arguments of ``reference`` (none for a pooling without parameters)."""
+        return {}
+
+    def describe_weight_row(self, row: int) -> str:
+        """What row ``row`` of the weights (flattened to rows × time) stands for."""
+        return f"row {row}"
+
+    def spectra(self, x: torch.Tensor, lengths: torch.Tensor | None = None):
+        """The spectra a spectral pooling averages (only ``weights_over == "segments"``)."""
+        raise NotImplementedError(f"{type(self).__name__} is not a spectral pooling: it has no spectra")
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        """Constructor keywords (for ``in_dim = EXAMPLE_IN_DIM``) that the contract tests check."""
+        return [{}]
 
     def extra_repr(self) -> str:
         return f"in_dim={self.in_dim}, out_dim={self.out_dim}"

@@ -25,8 +25,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course.pooling.base import EPS, Pooling
-from course.pooling.numerics import compute_dtype, full_precision, l2_normalise, signed_sqrt, softmax, zero_padding
+from course.masks import zero_padding
+from course.pooling.base import Pooling
+from course.pooling.numerics import EPS, at_least_float32, full_precision, l2_normalise, masked_softmax, signed_sqrt
+from course.pooling.reference.bilinear import abp
 from course.pooling.registry import register
 
 
@@ -42,7 +44,18 @@ class AttentiveBilinearPooling(Pooling):
     Args:
         in_dim: D, channels of the frames.
         heads: K, rows of the attention map.
+
+    Example:
+        >>> pool = AttentiveBilinearPooling(in_dim=8, heads=2)
+        >>> embedding, a = pool(torch.randn(2, 8, 30), torch.tensor([30, 7]), return_weights=True)
+        >>> embedding.shape, a.shape
+        (torch.Size([2, 32]), torch.Size([2, 2, 30]))
+        >>> torch.allclose(embedding.view(2, 2, -1).norm(dim=-1), torch.ones(2, 2))  # [μ; σ²], each of unit norm
+        True
     """
+
+    weights_over = "frames"
+    reference = staticmethod(abp)
 
     def __init__(self, in_dim: int, heads: int = 4, eps: float = EPS):
         super().__init__()
@@ -53,8 +66,8 @@ class AttentiveBilinearPooling(Pooling):
         x = zero_padding(x, mask)
         logits = self.attention(x)  # (B, K, T)
         with full_precision(x):
-            a = softmax(logits, mask, dim=-1)  # A: softmax over frames
-            x = x.to(compute_dtype(x))
+            a = masked_softmax(logits, mask, dim=-1)  # A: softmax over frames
+            x = at_least_float32(x)
             mean = torch.einsum("bkt,bdt->bkd", a, x)  # A H
             # A (H⊙H) − μ⊙μ: one pass, no (B, K, D, T) tensor; shifting by the frames' plain
             # mean first keeps the subtraction well conditioned, the clamp keeps it ≥ 0
@@ -68,3 +81,10 @@ class AttentiveBilinearPooling(Pooling):
     def equation_parameters(self) -> dict:
         """The symbols of the equations, for ``reference.bilinear.abp``."""
         return {"W": self.attention.weight[:, :, 0], "b": self.attention.bias, "eps": self.eps}
+
+    def describe_weight_row(self, row: int) -> str:
+        return f"head {row + 1} of {self.heads}"
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [{}, {"heads": 2}]

@@ -25,8 +25,10 @@ import math
 import torch
 from torch import nn
 
+from course.masks import zero_padding
 from course.pooling.base import Pooling
-from course.pooling.numerics import compute_dtype, softmax, zero_padding
+from course.pooling.numerics import at_least_float32, full_precision, masked_softmax
+from course.pooling.reference.cross_attention import aca
 from course.pooling.registry import register
 
 
@@ -54,8 +56,9 @@ def multi_head_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, head
 
     q, k, v = split(q), split(k), split(v)
     scores = torch.einsum("bhnd,bhtd->bhnt", q, k) / math.sqrt(q.shape[-1])
-    alpha = softmax(scores, mask.unsqueeze(1) if mask is not None else None, dim=-1)  # float32
-    attended = torch.einsum("bhnt,bhtd->bhnd", alpha.to(v.dtype), v)
+    with full_precision(scores):  # the pooling numerics policy: weights and weighted sums in float32
+        alpha = masked_softmax(scores, mask.unsqueeze(1) if mask is not None else None, dim=-1)
+        attended = torch.einsum("bhnt,bhtd->bhnd", alpha, at_least_float32(v))  # weighted sum over time
     return attended.transpose(1, 2).flatten(2), alpha
 
 
@@ -70,7 +73,16 @@ class AsymmetricCrossAttentionPooling(Pooling):
         heads: H, attention heads (E must divide by H).
         positional: add the time-indexed sinusoidal encoding to the frames.
         mlp_ratio: hidden width of the MLP, in multiples of E.
+
+    Example:
+        >>> pool = AsymmetricCrossAttentionPooling(in_dim=8, latents=5, dim=16, heads=4)
+        >>> embedding, alpha = pool(torch.randn(2, 8, 30), torch.tensor([30, 4]), return_weights=True)
+        >>> embedding.shape, alpha.shape  # one attention row per latent
+        (torch.Size([2, 5]), torch.Size([2, 5, 30]))
     """
+
+    weights_over = "frames"
+    reference = staticmethod(aca)
 
     def __init__(self, in_dim: int, latents: int = 192, dim: int = 64, heads: int = 4,
                  positional: bool = True, mlp_ratio: int = 2):
@@ -79,6 +91,7 @@ class AsymmetricCrossAttentionPooling(Pooling):
             raise ValueError(f"dim ({dim}) must be divisible by heads ({heads})")
         self.in_dim, self.out_dim = in_dim, latents
         self.dim, self.heads, self.positional = dim, heads, positional
+        self.order_invariant = not positional
         self.latents = nn.Parameter(torch.randn(latents, dim) / math.sqrt(dim))  # Q
         self.frames_in = nn.Conv1d(in_dim, dim, kernel_size=1)  # W_in
         self.query = nn.Linear(dim, dim)  # W_q (all heads)
@@ -101,7 +114,7 @@ class AsymmetricCrossAttentionPooling(Pooling):
         z = self.norm1(latents + self.out(attended))
         z = self.norm2(z + self.mlp(z))
         e = self.reduce(z).squeeze(-1)  # (B, N)
-        return e.to(compute_dtype(e)), alpha.mean(dim=1)
+        return at_least_float32(e), alpha.mean(dim=1)
 
     def equation_parameters(self) -> dict:
         """The symbols of the equations, for ``reference.cross_attention.aca``."""
@@ -114,3 +127,11 @@ class AsymmetricCrossAttentionPooling(Pooling):
                 "ln2": (self.norm2.weight, self.norm2.bias, self.norm2.eps),
                 "w_out": self.reduce.weight[0], "b_out": self.reduce.bias[0],
                 "heads": self.heads, "positional": self.positional}
+
+    def describe_weight_row(self, row: int) -> str:
+        return f"latent {row + 1} of {self.out_dim} (mean over {self.heads} heads)"
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        small = {"latents": 5, "dim": 16, "heads": 4}
+        return [small, {**small, "positional": False}, {"latents": 3, "dim": 8, "heads": 2}]

@@ -21,8 +21,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course.pooling.base import EPS, Pooling
-from course.pooling.numerics import compute_dtype, full_precision, l2_normalise, softmax, zero_padding
+from course.masks import zero_padding
+from course.pooling.base import Pooling
+from course.pooling.numerics import EPS, at_least_float32, full_precision, l2_normalise, masked_softmax
+from course.pooling.reference.dictionary import netvlad
 from course.pooling.registry import register
 
 
@@ -34,7 +36,16 @@ class NetVLAD(Pooling):
         in_dim: D, channels of the frames.
         num_clusters: K, clusters kept in the embedding.
         ghost_clusters: G, clusters that take part in the softmax only.
+
+    Example:
+        >>> pool = NetVLAD(in_dim=8, num_clusters=4, ghost_clusters=1)
+        >>> embedding, a = pool(torch.randn(2, 8, 30), torch.tensor([30, 9]), return_weights=True)
+        >>> embedding.shape, a.shape  # the ghost's assignments are returned, not pooled
+        (torch.Size([2, 32]), torch.Size([2, 5, 30]))
     """
+
+    weights_over = "clusters"
+    reference = staticmethod(netvlad)
 
     def __init__(self, in_dim: int, num_clusters: int = 8, ghost_clusters: int = 0, eps: float = EPS):
         super().__init__()
@@ -49,10 +60,10 @@ class NetVLAD(Pooling):
         x = zero_padding(x, mask)
         logits = self.assign(x)  # (B, K+G, T), may be half precision under autocast
         with full_precision(x):
-            a = softmax(logits, None, dim=1)  # a_{t,k}: softmax over clusters
+            a = masked_softmax(logits, None, dim=1)  # a_{t,k}: softmax over clusters
             if mask is not None:
                 a = a * mask  # padded frames are assigned nowhere
-            x = x.to(compute_dtype(x))
+            x = at_least_float32(x)
             kept = a[:, : self.num_clusters]  # drop the ghosts
             centres = self.centres.to(x.dtype)
             # V_k = Σ_t a_tk x_t − (Σ_t a_tk) c_k
@@ -83,6 +94,14 @@ class NetVLAD(Pooling):
         return {"W": self.assign.weight[:, :, 0], "b": self.assign.bias, "c": self.centres[: self.num_clusters],
                 "eps": self.eps}
 
+    def describe_weight_row(self, row: int) -> str:
+        kind = "cluster" if row < self.num_clusters else "ghost cluster"
+        return f"{kind} {row + 1} of {self.num_clusters + self.ghost_clusters}"
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [{}, {"num_clusters": 3}]
+
 
 def kmeans(frames: torch.Tensor, k: int, iterations: int = 20, seed: int = 0) -> torch.Tensor:
     """k centres of ``frames`` (N, D) by Lloyd's algorithm from k random frames (for initialising)."""
@@ -102,7 +121,14 @@ def kmeans(frames: torch.Tensor, k: int, iterations: int = 20, seed: int = 0) ->
 
 @register("GhostVLAD")
 class GhostVLAD(NetVLAD):
-    """NetVLAD with G ghost clusters (default 2) that soak up uninformative frames → K·D."""
+    """NetVLAD with G ghost clusters (default 2) that soak up uninformative frames → K·D.
+
+    Example:
+        >>> pool = GhostVLAD(in_dim=8, num_clusters=4)
+        >>> embedding, a = pool(torch.randn(1, 8, 30), return_weights=True)
+        >>> embedding.shape, a.shape, pool.describe_weight_row(5)
+        (torch.Size([1, 32]), torch.Size([1, 6, 30]), 'ghost cluster 6 of 6')
+    """
 
     def __init__(self, in_dim: int, num_clusters: int = 8, ghost_clusters: int = 2, eps: float = EPS):
         super().__init__(in_dim, num_clusters, ghost_clusters, eps)

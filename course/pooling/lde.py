@@ -26,8 +26,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course.pooling.base import EPS, Pooling
-from course.pooling.numerics import compute_dtype, full_precision, softmax, zero_padding
+from course.masks import zero_padding
+from course.pooling.base import Pooling
+from course.pooling.numerics import EPS, at_least_float32, full_precision, masked_softmax
+from course.pooling.reference.lde import lde
 from course.pooling.registry import register
 
 
@@ -39,7 +41,16 @@ class LearnableDictionaryEncoding(Pooling):
         in_dim: D, channels of the frames.
         num_centres: C, dictionary size.
         normalise: "weights" (divide by Σ_t w_tc) or "frames" (divide by T).
+
+    Example:
+        >>> pool = LearnableDictionaryEncoding(in_dim=8, num_centres=4)
+        >>> embedding, w = pool(torch.randn(2, 8, 30), torch.tensor([30, 9]), return_weights=True)
+        >>> embedding.shape, w.shape  # each frame's assignments sum to one over the centres
+        (torch.Size([2, 32]), torch.Size([2, 4, 30]))
     """
+
+    weights_over = "clusters"
+    reference = staticmethod(lde)
 
     def __init__(self, in_dim: int, num_centres: int = 8, normalise: str = "weights", eps: float = EPS):
         super().__init__()
@@ -52,12 +63,12 @@ class LearnableDictionaryEncoding(Pooling):
 
     def pool(self, x, mask):
         with full_precision(x):
-            x = zero_padding(x, mask).to(compute_dtype(x))
+            x = at_least_float32(zero_padding(x, mask))
             centres, s = self.centres.to(x.dtype), self.smoothing.to(x.dtype)
             # ‖x_t − μ_c‖² = ‖x_t‖² − 2 μ_cᵀ x_t + ‖μ_c‖², without the (B, C, D, T) residual tensor
             distance = (x.pow(2).sum(1, keepdim=True) - 2 * torch.einsum("cd,bdt->bct", centres, x)
                         + centres.pow(2).sum(1)[None, :, None]).clamp(min=0)
-            w = softmax(-s[None, :, None] * distance, None, dim=1)  # softmax over centres
+            w = masked_softmax(-s[None, :, None] * distance, None, dim=1)  # softmax over centres
             if mask is not None:
                 w = w * mask
             # Σ_t w_tc r_tc = Σ_t w_tc x_t − (Σ_t w_tc) μ_c
@@ -82,3 +93,10 @@ class LearnableDictionaryEncoding(Pooling):
     def equation_parameters(self) -> dict:
         """The symbols of the equations, for ``reference.lde.lde``."""
         return {"mu": self.centres, "s": self.smoothing, "normalise": self.normalise, "eps": self.eps}
+
+    def describe_weight_row(self, row: int) -> str:
+        return f"centre {row + 1} of {self.centres.shape[0]}"
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [{}, {"normalise": "frames"}, {"num_centres": 3}]

@@ -35,7 +35,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from course.pooling.base import EPS, Pooling, masked_softmax, weighted_mean_std
+from course.pooling.base import Pooling
+from course.pooling.numerics import EPS, full_precision, masked_softmax, weighted_mean_std
+from course.pooling.reference.attention import mha, mr_mha
 from course.pooling.registry import register
 
 
@@ -54,7 +56,16 @@ class MultiHeadAttentionPooling(Pooling):
         in_dim: D (a multiple of ``heads``).
         heads: H.
         with_std: append the weighted standard deviation (→ 2D).
+
+    Example:
+        >>> pool = MultiHeadAttentionPooling(in_dim=8, heads=2, with_std=True)
+        >>> embedding, alpha = pool(torch.randn(2, 8, 30), return_weights=True)
+        >>> embedding.shape, alpha.shape, pool.describe_weight_row(1)
+        (torch.Size([2, 16]), torch.Size([2, 2, 30]), 'head 2 of 2 (channels 4–7)')
     """
+
+    weights_over = "frames"
+    reference = staticmethod(mha)
 
     def __init__(self, in_dim: int, heads: int = 4, with_std: bool = False, eps: float = EPS):
         super().__init__()
@@ -65,10 +76,16 @@ class MultiHeadAttentionPooling(Pooling):
         self.score = nn.Conv1d(in_dim, heads, kernel_size=1, groups=heads, bias=False)
 
     def pool(self, x, mask):
-        alpha = masked_softmax(self.score(x), mask)  # α_{j,t}: (B, H, T)
-        per_channel = alpha.repeat_interleave(self.head_dim, dim=1)  # each head's weight on its d_h channels
-        mean, std = weighted_mean_std(x, per_channel, self.eps)
-        return (torch.cat([mean, std], dim=1) if self.with_std else mean), alpha
+        scores = self.score(x)
+        with full_precision(x):
+            alpha = masked_softmax(scores, mask)  # α_{j,t}: (B, H, T)
+            per_channel = alpha.repeat_interleave(self.head_dim, dim=1)  # each head's weight on its d_h channels
+            mean, std = weighted_mean_std(x, per_channel, self.eps)
+            return (torch.cat([mean, std], dim=1) if self.with_std else mean), alpha
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [{}, {"heads": 3, "with_std": True}]
 
     def equation_parameters(self) -> dict:
         """u (H × d_h), for ``course.pooling.reference.attention.mha``."""
@@ -88,7 +105,16 @@ class MultiResolutionMultiHeadAttentionPooling(Pooling):
         heads: H (ignored when ``temperatures`` is given).
         temperatures: τ_1 … τ_H; default 2^0, 2^1, …, 2^(H−1).
         bottleneck: rows of the shared W.
+
+    Example:
+        >>> pool = MultiResolutionMultiHeadAttentionPooling(in_dim=8, temperatures=(1.0, 4.0), bottleneck=4)
+        >>> embedding, alpha = pool(torch.randn(2, 8, 30), return_weights=True)
+        >>> embedding.shape, alpha.shape, pool.describe_weight_row(1)
+        (torch.Size([2, 32]), torch.Size([2, 2, 30]), 'head 2 of 2 (τ = 4)')
     """
+
+    weights_over = "frames"
+    reference = staticmethod(mr_mha)
 
     def __init__(self, in_dim: int, heads: int = 4, temperatures: Sequence[float] | None = None,
                  bottleneck: int = 128, eps: float = EPS):
@@ -104,13 +130,18 @@ class MultiResolutionMultiHeadAttentionPooling(Pooling):
 
     def pool(self, x, mask):
         scores = self.linear2(torch.tanh(self.linear1(x)))  # e_{j,t}: (B, H, T)
-        alpha = masked_softmax(scores / self.temperature, mask)
         batch, channels, frames = x.shape
-        # Every head pools all channels: repeat the frames once per head, (B, H·D, T).
-        mean, std = weighted_mean_std(x.repeat(1, self.heads, 1), alpha.repeat_interleave(channels, dim=1),
-                                      self.eps)
-        stats = torch.stack([mean.view(batch, self.heads, channels), std.view(batch, self.heads, channels)], 2)
-        return stats.flatten(1), alpha  # [μ̃_1; σ̃_1; μ̃_2; σ̃_2; …]
+        with full_precision(x):
+            alpha = masked_softmax(scores / self.temperature, mask)
+            # Every head pools all channels: repeat the frames once per head, (B, H·D, T).
+            mean, std = weighted_mean_std(x.repeat(1, self.heads, 1), alpha.repeat_interleave(channels, dim=1),
+                                          self.eps)
+            stats = torch.stack([mean.view(batch, self.heads, channels), std.view(batch, self.heads, channels)], 2)
+            return stats.flatten(1), alpha  # [μ̃_1; σ̃_1; μ̃_2; σ̃_2; …]
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [{}, {"temperatures": (0.5, 3.0), "bottleneck": 5}]
 
     def equation_parameters(self) -> dict:
         """W, b, V (H × bottleneck), k, τ, for ``course.pooling.reference.attention.mr_mha``."""

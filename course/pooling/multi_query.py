@@ -23,8 +23,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course.pooling.base import EPS, Pooling, masked_softmax, weighted_mean_std
+from course.pooling.base import Pooling
 from course.pooling.multi_head import split_heads
+from course.pooling.numerics import EPS, full_precision, masked_softmax, weighted_mean_std
+from course.pooling.reference.attention import mqmhastp
 from course.pooling.registry import register
 
 
@@ -39,7 +41,16 @@ class MultiQueryMultiHeadAttentiveStatisticsPooling(Pooling):
         layers: 1 (linear scores) or 2 (bottleneck d_k with tanh).
         d_s: rows of the scores per head: 1 (scalar weights) or d_h (channel-wise).
         d_k: the bottleneck of the two-layer scorer.
+
+    Example:
+        >>> pool = MultiQueryMultiHeadAttentiveStatisticsPooling(in_dim=8, queries=2, heads=2, d_k=4)
+        >>> embedding, alpha = pool(torch.randn(2, 8, 30), return_weights=True)
+        >>> embedding.shape, alpha.shape, pool.describe_weight_row(3)
+        (torch.Size([2, 32]), torch.Size([2, 4, 30]), 'query 2 of 2, head 2 of 2')
     """
+
+    weights_over = "frames"
+    reference = staticmethod(mqmhastp)
 
     def __init__(self, in_dim: int, queries: int = 2, heads: int = 4, layers: int = 2, d_s: int = 1,
                  d_k: int = 64, eps: float = EPS):
@@ -67,12 +78,18 @@ class MultiQueryMultiHeadAttentiveStatisticsPooling(Pooling):
         scores = self.linear1(frames)
         if self.linear2 is not None:
             scores = self.linear2(torch.tanh(scores))
-        alpha = masked_softmax(scores, mask)  # (B, Q·H·d_s, T)
-        per_channel = alpha.repeat_interleave(self.head_dim, dim=1) if self.d_s == 1 else alpha
-        mean, std = weighted_mean_std(frames, per_channel, self.eps)
-        groups = self.queries * self.heads
-        stats = torch.stack([mean.view(batch, groups, self.head_dim), std.view(batch, groups, self.head_dim)], 2)
-        return stats.flatten(1), alpha
+        with full_precision(x):
+            alpha = masked_softmax(scores, mask)  # (B, Q·H·d_s, T)
+            per_channel = alpha.repeat_interleave(self.head_dim, dim=1) if self.d_s == 1 else alpha
+            mean, std = weighted_mean_std(frames, per_channel, self.eps)
+            groups = self.queries * self.heads
+            stats = torch.stack([mean.view(batch, groups, self.head_dim), std.view(batch, groups, self.head_dim)], 2)
+            return stats.flatten(1), alpha
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [{}, {"layers": 1}, {"queries": 3, "heads": 2, "d_s": 6, "d_k": 5},
+                {"queries": 1, "heads": 3, "layers": 1, "d_s": 4}]
 
     def equation_parameters(self) -> dict:
         """Weights as (Q, H, rows, cols) and biases as (Q, H, rows), for ``reference.attention.mqmhastp``."""

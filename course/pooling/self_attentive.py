@@ -18,7 +18,9 @@ import torch
 from torch import nn
 
 from course.pooling.attentive import make_activation
-from course.pooling.base import Pooling, at_least_float32, masked_softmax
+from course.pooling.base import Pooling
+from course.pooling.numerics import at_least_float32, full_precision, masked_softmax
+from course.pooling.reference.attention import sap
 from course.pooling.registry import register
 
 
@@ -31,7 +33,16 @@ class SelfAttentivePooling(Pooling):
         heads: r, columns of W2.
         bottleneck: d_a, columns of W1.
         activation: g, "relu" or "tanh".
+
+    Example:
+        >>> pool = SelfAttentivePooling(in_dim=8, heads=2, bottleneck=4)
+        >>> embedding, alpha = pool(torch.randn(2, 8, 30), return_weights=True)
+        >>> embedding.shape, alpha.shape, SelfAttentivePooling.penalty(alpha).shape
+        (torch.Size([2, 16]), torch.Size([2, 2, 30]), torch.Size([]))
     """
+
+    weights_over = "frames"
+    reference = staticmethod(sap)
 
     def __init__(self, in_dim: int, heads: int = 4, bottleneck: int = 128, activation: str = "relu"):
         super().__init__()
@@ -42,9 +53,15 @@ class SelfAttentivePooling(Pooling):
         self.linear2 = nn.Conv1d(bottleneck, heads, kernel_size=1, bias=False)  # W2
 
     def pool(self, x, mask):
-        alpha = masked_softmax(self.linear2(self.activation(self.linear1(x))), mask)  # Aᵀ: (B, r, T)
-        embedding = torch.einsum("brt,bdt->brd", alpha, at_least_float32(x))  # E = Aᵀ H
-        return embedding.flatten(1), alpha
+        scores = self.linear2(self.activation(self.linear1(x)))
+        with full_precision(x):
+            alpha = masked_softmax(scores, mask)  # Aᵀ: (B, r, T)
+            embedding = torch.einsum("brt,bdt->brd", alpha, at_least_float32(x))  # E = Aᵀ H
+            return embedding.flatten(1), alpha
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [{}, {"heads": 1}, {"heads": 3, "bottleneck": 6, "activation": "tanh"}]
 
     @staticmethod
     def penalty(weights: torch.Tensor) -> torch.Tensor:

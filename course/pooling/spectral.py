@@ -40,8 +40,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course.pooling.base import Pooling, frame_mask
-from course.pooling.numerics import compute_dtype, full_precision, softmax
+from course.pooling.base import Pooling
+from course.pooling.numerics import at_least_float32, full_precision, masked_softmax
+from course.pooling.reference.spectral import attentive_stsp, stsp
 from course.pooling.registry import register
 
 WINDOWS = ("hann", "rectangular")
@@ -121,6 +122,13 @@ def embedding(first: torch.Tensor, power: torch.Tensor) -> torch.Tensor:
 
 
 class _SpectralPooling(Pooling):
+    """What STSP and attentive STSP share: the STFT of every channel, then β-weighted spectra.
+
+    Subclasses implement ``segment_weights(spectrum, valid, x)`` → β ``(B, 1, M)``.
+    """
+
+    weights_over = "segments"
+
     def __init__(self, in_dim: int, window_length: int, hop: int, bins: int, window: str):
         super().__init__()
         if window_length < 1 or hop < 1:
@@ -129,24 +137,44 @@ class _SpectralPooling(Pooling):
             raise ValueError(f"bins must be in [1, window_length // 2 + 1 = {window_length // 2 + 1}], got {bins}")
         self.in_dim, self.out_dim = in_dim, in_dim * (3 * bins - 1)
         self.window_length, self.hop, self.bins = window_length, hop, bins
+        self.order_invariant = window_length == 1 and hop == 1  # else the non-DC bins see the frame order
         self.register_buffer("window", make_window(window, window_length), persistent=False)
 
     def spectrum(self, x, mask):
-        x = x.to(compute_dtype(x))
+        x = at_least_float32(x)
         return short_time_spectrum(x, mask, self.window.to(x.dtype), self.hop, self.bins)
+
+    def segment_weights(self, spectrum: torch.Tensor, valid: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def weighted_spectra(self, x, mask):
+        """S, P and β for frames ``(B, C, T)`` and their mask."""
+        with full_precision(x):
+            spectrum, valid = self.spectrum(x, mask)
+        beta = self.segment_weights(spectrum, valid, x)
+        with full_precision(x):
+            first, power = spectral_statistics(spectrum, beta[:, 0])
+        return first, power, beta
+
+    def pool(self, x, mask):
+        first, power, beta = self.weighted_spectra(x, mask)
+        with full_precision(x):
+            return embedding(first, power), beta
 
     def spectra(self, x: torch.Tensor, lengths: torch.Tensor | None = None):
         """The averaged spectrum S (B, C, K), complex, and power P (B, C, K) that the embedding holds."""
-        embedding_, beta = self(x, lengths, return_weights=True)
-        x = x.flatten(1, 2) if x.dim() == 4 else x
-        mask = None if lengths is None else frame_mask(lengths, x.shape[-1], x.device)
-        with full_precision(x):
-            spectrum, _ = self.spectrum(x, mask)
-            return spectral_statistics(spectrum, beta[:, 0])
+        x, mask = self.frames_and_mask(x, lengths)
+        first, power, _ = self.weighted_spectra(x, mask)
+        return first, power
 
     def equation_parameters(self) -> dict:
         """The symbols of the equations, for ``reference.spectral``."""
         return {"w": self.window, "hop": self.hop, "K": self.bins}
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [{}, {"window": "rectangular", "window_length": 5, "hop": 2, "bins": 3},
+                {"window_length": 4, "hop": 4, "bins": 3}, {"window_length": 1, "hop": 1, "bins": 1}]
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, window_length={self.window_length}, hop={self.hop}, bins={self.bins}"
@@ -162,19 +190,26 @@ class ShortTimeSpectralPooling(_SpectralPooling):
         hop: h, frames between segment starts.
         bins: K, lowest frequency bins kept (≤ W // 2 + 1).
         window: "hann" or "rectangular" (scaled to unit sum either way).
+
+    Example:
+        >>> pool = ShortTimeSpectralPooling(in_dim=8, window_length=16, hop=8, bins=4)
+        >>> embedding, beta = pool(torch.randn(2, 8, 40), torch.tensor([40, 24]), return_weights=True)
+        >>> embedding.shape, beta[:, 0].tolist()  # (40 − 16) // 8 + 1 = 4 segments, (24 − 16) // 8 + 1 = 2
+        (torch.Size([2, 88]), [[0.25, 0.25, 0.25, 0.25], [0.5, 0.5, 0.0, 0.0]])
+        >>> first, power = pool.spectra(torch.randn(2, 8, 40))
+        >>> first.dtype, power.shape
+        (torch.complex64, torch.Size([2, 8, 4]))
     """
+
+    reference = staticmethod(stsp)
 
     def __init__(self, in_dim: int, window_length: int = 16, hop: int = 8, bins: int = 4,
                  window: str = "hann"):
         super().__init__(in_dim, window_length, hop, bins, window)
 
-    def pool(self, x, mask):
-        with full_precision(x):
-            spectrum, valid = self.spectrum(x, mask)
-            beta = valid.to(spectrum.real.dtype)
-            beta = beta / beta.sum(dim=1, keepdim=True)  # 1/M on valid segments
-            first, power = spectral_statistics(spectrum, beta)
-            return embedding(first, power), beta.unsqueeze(1)
+    def segment_weights(self, spectrum, valid, x):
+        beta = valid.to(spectrum.real.dtype)
+        return (beta / beta.sum(dim=1, keepdim=True)).unsqueeze(1)  # 1/M on valid segments
 
 
 @register("AttentiveSTSP")
@@ -186,7 +221,15 @@ class AttentiveShortTimeSpectralPooling(_SpectralPooling):
     softmax of the scores over the valid segments.
 
     Args: as STSP, plus ``bottleneck``, rows of W.
+
+    Example:
+        >>> pool = AttentiveShortTimeSpectralPooling(in_dim=8, bottleneck=4)
+        >>> embedding, beta = pool(torch.randn(2, 8, 40), torch.tensor([40, 24]), return_weights=True)
+        >>> embedding.shape, beta.shape, torch.allclose(beta.sum(-1), torch.ones(2, 1))
+        (torch.Size([2, 88]), torch.Size([2, 1, 4]), True)
     """
+
+    reference = staticmethod(attentive_stsp)
 
     def __init__(self, in_dim: int, window_length: int = 16, hop: int = 8, bins: int = 4,
                  window: str = "hann", bottleneck: int = 64):
@@ -194,17 +237,17 @@ class AttentiveShortTimeSpectralPooling(_SpectralPooling):
         self.score = nn.Sequential(nn.Conv1d(in_dim, bottleneck, 1), nn.Tanh(),  # W, b
                                    nn.Conv1d(bottleneck, 1, 1))  # v, k
 
-    def pool(self, x, mask):
-        with full_precision(x):
-            spectrum, valid = self.spectrum(x, mask)
+    def segment_weights(self, spectrum, valid, x):
         logits = self.score(spectrum[..., 0].real.to(x.dtype))  # (B, 1, M) from d_m
         with full_precision(x):
-            beta = softmax(logits, valid.unsqueeze(1), dim=-1)  # over valid segments
-            first, power = spectral_statistics(spectrum, beta[:, 0])
-            return embedding(first, power), beta
+            return masked_softmax(logits, valid.unsqueeze(1), dim=-1)  # over valid segments
 
     def equation_parameters(self) -> dict:
         """The symbols of the equations, for ``reference.spectral.attentive_stsp``."""
         first, second = self.score[0], self.score[2]
         return {**super().equation_parameters(), "W": first.weight[:, :, 0], "b": first.bias,
                 "v": second.weight[0, :, 0], "k": second.bias[0]}
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return super().examples()[:3]

@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import torch
 
-from course.pooling.base import EPS, Pooling, masked_mean_std
+from course.pooling.base import Pooling
+from course.pooling.numerics import EPS, masked_mean_std
+from course.pooling.reference.statistics import tap, tsdp, tstp
 from course.pooling.registry import register
 
 
 @register("TAP")
 class TemporalAveragePooling(Pooling):
-    """μ = mean over valid frames → D."""
+    """μ = mean over valid frames → D.
+
+    Example:
+        >>> TemporalAveragePooling(in_dim=3)(torch.tensor([[[1.0, 3.0, 9.0]] * 3]), torch.tensor([2]))
+        tensor([[2., 2., 2.]])
+    """
+
+    weights_over = "none"
+    reference = staticmethod(tap)
 
     def __init__(self, in_dim: int):
         super().__init__()
@@ -29,7 +39,15 @@ class TemporalAveragePooling(Pooling):
 
 @register("TSDP")
 class TemporalStdPooling(Pooling):
-    """σ = sqrt(clamp(biased variance, eps)) over valid frames → D."""
+    """σ = sqrt(clamp(biased variance, eps)) over valid frames → D.
+
+    Example:
+        >>> TemporalStdPooling(in_dim=1)(torch.tensor([[[1.0, 3.0]]]))  # biased: divide by T
+        tensor([[1.]])
+    """
+
+    weights_over = "none"
+    reference = staticmethod(tsdp)
 
     def __init__(self, in_dim: int, eps: float = EPS):
         super().__init__()
@@ -39,10 +57,22 @@ class TemporalStdPooling(Pooling):
         _, std = masked_mean_std(x, mask, self.eps)
         return std, None
 
+    def equation_parameters(self) -> dict:
+        return {"eps": self.eps}
+
 
 @register("TSTP")
 class TemporalStatisticsPooling(Pooling):
-    """[μ; σ] over valid frames → 2D (the x-vector's statistics pooling)."""
+    """[μ; σ] over valid frames → 2D (the x-vector's statistics pooling).
+
+    Example:
+        >>> pool = TemporalStatisticsPooling(in_dim=80)
+        >>> pool(torch.randn(4, 80, 200), torch.tensor([200, 150, 90, 3])).shape
+        torch.Size([4, 160])
+    """
+
+    weights_over = "none"
+    reference = staticmethod(tstp)
 
     def __init__(self, in_dim: int, eps: float = EPS):
         super().__init__()
@@ -51,3 +81,6 @@ class TemporalStatisticsPooling(Pooling):
     def pool(self, x, mask):
         mean, std = masked_mean_std(x, mask, self.eps)
         return torch.cat([mean, std], dim=1), None
+
+    def equation_parameters(self) -> dict:
+        return {"eps": self.eps}

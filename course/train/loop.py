@@ -175,6 +175,7 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
     while state["step"] < config.steps:
         feats, lengths, labels = next(batches)
         feats, lengths, labels = (t.to(device, non_blocking=True) for t in (feats, lengths, labels))
+        head.step()  # per-step schedules (the sphere head's λ)
         with torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext():
             logits = network(feats, lengths, labels)
         loss = nn.functional.cross_entropy(logits.float(), labels)

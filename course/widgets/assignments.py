@@ -17,6 +17,7 @@ from course import pooling
 from course.pooling.dictionary import kmeans
 from course.viz.assignments import plot_assignments
 from course.widgets.output import show_figure
+from course.widgets.stsp import FRAME_RATE
 
 METHODS = ("NetVLAD", "GhostVLAD", "LDE")
 
@@ -45,7 +46,7 @@ class AssignmentExplorer:
     """The widget; ``controls`` can be set from code, ``last_plotted`` holds the arrays drawn."""
 
     def __init__(self, utterances: list[torch.Tensor], method: str = "NetVLAD", clusters: int = 4,
-                 alpha: float = 0.002, frame_rate: float = 100.0):
+                 alpha: float = 0.002, frame_rate: float = FRAME_RATE):
         self.utterances = [u.detach().cpu().float() for u in utterances]
         self.all_frames = torch.cat(self.utterances, dim=1).T  # (N, D) for k-means
         self.frame_rate = frame_rate
@@ -82,7 +83,7 @@ class AssignmentExplorer:
         with torch.no_grad():
             embedding, a = pool(x[None], return_weights=True)
         a = a[0].numpy()
-        ghosts = getattr(pool, "ghost_clusters", 0)
+        ghosts = a.shape[0] - v["clusters"]  # rows beyond the K kept clusters: the ghosts
         self.last_plotted = {"features": x.numpy(), "assignments": a, "counts": a.sum(1),
                              "centres": pool.all_centres.numpy(), "embedding": embedding[0].numpy(),
                              "ghosts": ghosts, "alpha": v["alpha"]}

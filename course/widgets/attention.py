@@ -24,20 +24,10 @@ FIRST = ("ASTP", "SAP", "MHA", "MQMHASTP")
 
 
 def weighted_poolings() -> list[str]:
-    """Registered poolings whose weights are attention over time (each row sums to one over the T
-    frames): ASTP, SAP, MHA, MQMHASTP first. Soft assignments to clusters (NetVLAD, LDE) and
-    weights over STFT segments are left out: they are not one weight per frame."""
-    names, frames = [], 8
-    for name in pooling.available():
-        torch.manual_seed(0)
-        try:
-            _, weights = pooling.build(name, 24).eval()(torch.randn(1, 24, frames), return_weights=True)
-        except Exception:  # noqa: BLE001 - a pooling that cannot run at D=24 is left out of the menu
-            continue
-        if weights is None or weights.shape[-1] != frames:
-            continue
-        if torch.allclose(as_rows(weights.detach()).float().sum(-1), torch.ones(1), atol=1e-4):
-            names.append(name)
+    """Registered poolings whose weights are attention over time (``weights_over == "frames"``: each
+    row sums to one over the T frames): ASTP, SAP, MHA, MQMHASTP first. Soft assignments to clusters
+    (NetVLAD, LDE) and weights over STFT segments are left out: they are not one weight per frame."""
+    names = pooling.weighted("frames")
     return [n for n in FIRST if n in names] + [n for n in names if n not in FIRST]
 
 
@@ -68,11 +58,6 @@ def utterance_label(utterance) -> str:
         return str(utterance[0])
     path = Path(utterance)
     return "/".join(path.parts[-3:]) if len(path.parts) >= 3 else path.name
-
-
-def describe_row(pool: torch.nn.Module, row: int) -> str:
-    describe = getattr(pool, "describe_weight_row", None)
-    return describe(row) if describe is not None else f"row {row}"
 
 
 class AttentionExplorer:
@@ -179,7 +164,7 @@ class AttentionExplorer:
         v = self.values()
         data = self.compute(v["utterance"], v["pooling"])
         row = min(v["row"], data["weights"].shape[0] - 1)
-        label = describe_row(self.model(v["pooling"]).pooling, row)
+        label = self.model(v["pooling"]).pooling.describe_weight_row(row)
         entropy = attention_entropy(data["weights"])
         self.row_label.value = f"{label}; entropy/log T of this row {entropy[row]:.3f}"
         self.last_plotted = {**data, "row": row, "row_weights": data["weights"][row], "entropy": entropy,

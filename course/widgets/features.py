@@ -7,6 +7,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import display
 
+from course.audio import SAMPLE_RATE
 from course.features import fbank
 from course.viz.features import plot_features
 from course.widgets.output import show_figure
@@ -15,7 +16,7 @@ from course.widgets.output import show_figure
 class FbankExplorer:
     """The widget; ``controls`` can be set from code, ``last_plotted`` holds the matrix drawn."""
 
-    def __init__(self, waveform, sample_rate: int = 16000, title: str = "utterance"):
+    def __init__(self, waveform, sample_rate: int = SAMPLE_RATE, title: str = "utterance"):
         self.waveform, self.sample_rate, self.title = waveform, sample_rate, title
         style = {"description_width": "110px"}
         self.controls = {
@@ -63,6 +64,6 @@ class FbankExplorer:
         display(self.widget)
 
 
-def fbank_explorer(waveform, sample_rate: int = 16000, title: str = "utterance") -> FbankExplorer:
+def fbank_explorer(waveform, sample_rate: int = SAMPLE_RATE, title: str = "utterance") -> FbankExplorer:
     """Build and return the explorer (display it by leaving it last in a cell)."""
     return FbankExplorer(waveform, sample_rate, title)

@@ -8,7 +8,8 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import display
 
-from course.heads.toy import decision_regions, margin_regions, one_thread, train_toy
+from course.env import torch_threads
+from course.heads.toy import decision_regions, margin_regions, train_toy
 from course.viz.heads import plot_toy_embeddings
 from course.widgets.output import show_figure
 
@@ -83,7 +84,7 @@ class MarginExplorer:
         grid = plane_grid(limit, self.grid_size)
         points = grid.reshape(-1, 2)
         shape = grid.shape[:2]
-        with one_thread():
+        with torch_threads(1):
             decision = decision_regions(result.head, points).reshape(shape)
             margin = margin_regions(result.head, points).reshape(shape)
         self.result = result

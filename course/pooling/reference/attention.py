@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import torch
 
-from course.pooling.base import EPS
-
-
-def softmax_over_time(e: torch.Tensor) -> torch.Tensor:
-    """α_t = exp(e_t) / Σ_τ exp(e_τ) along the last axis (shifted by the max, which cancels)."""
-    z = torch.exp(e - e.max(dim=-1, keepdim=True).values)
-    return z / z.sum(dim=-1, keepdim=True)
+from course.pooling.numerics import EPS
+from course.pooling.reference.common import softmax
 
 
 def attentive_mean_std(h: torch.Tensor, alpha: torch.Tensor, eps: float = EPS):
@@ -33,7 +28,7 @@ def asp(h, W, b, v, k, f=torch.tanh, eps=EPS):
     """Okabe et al. 2018: e_t = vᵀ f(W h_t + b) + k, scalar α_t → [μ̃; σ̃]."""
     T = h.shape[1]
     e = torch.stack([v @ f(W @ h[:, t] + b) + k for t in range(T)])
-    mu, sigma = attentive_mean_std(h, softmax_over_time(e), eps)
+    mu, sigma = attentive_mean_std(h, softmax(e), eps)
     return torch.cat([mu, sigma])
 
 
@@ -43,14 +38,14 @@ def astp(h, W, b, V, k, global_context=True, eps=EPS):
     mu, sigma = attentive_mean_std(h, torch.full((T,), 1.0 / T, dtype=h.dtype), eps)  # plain mean and std
     frames = [torch.cat([h[:, t], mu, sigma]) if global_context else h[:, t] for t in range(T)]
     e = torch.stack([V @ torch.tanh(W @ x_t + b) + k for x_t in frames], dim=1)  # (D, T)
-    mu_tilde, sigma_tilde = attentive_mean_std(h, softmax_over_time(e), eps)
+    mu_tilde, sigma_tilde = attentive_mean_std(h, softmax(e), eps)
     return torch.cat([mu_tilde, sigma_tilde])
 
 
 def sap(h, W1, W2, g=torch.relu):
     """Zhu et al. 2018: A = softmax(g(H W1) W2) over frames, E = Aᵀ H, flattened (H = hᵀ, T×D)."""
     H = h.T
-    A = softmax_over_time((g(H @ W1) @ W2).T).T  # (T, r), each column sums to one over T
+    A = softmax((g(H @ W1) @ W2).T).T  # (T, r), each column sums to one over T
     E = A.T @ H  # (r, D)
     return E.flatten()
 
@@ -61,7 +56,7 @@ def mha(h, u, with_std=False, eps=EPS):
     means, stds = [], []
     for j in range(heads):
         h_j = h[j * d_h:(j + 1) * d_h]
-        alpha_j = softmax_over_time(torch.stack([u[j] @ h_j[:, t] for t in range(h.shape[1])]))
+        alpha_j = softmax(torch.stack([u[j] @ h_j[:, t] for t in range(h.shape[1])]))
         mu_j, sigma_j = attentive_mean_std(h_j, alpha_j, eps)
         means.append(mu_j)
         stds.append(sigma_j)
@@ -74,7 +69,7 @@ def mr_mha(h, W, b, V, k, temperatures, eps=EPS):
     out = []
     for j, tau in enumerate(temperatures):
         e_j = torch.stack([V[j] @ torch.tanh(W @ h[:, t] + b) + k[j] for t in range(T)])
-        out += attentive_mean_std(h, softmax_over_time(e_j / tau), eps)
+        out += attentive_mean_std(h, softmax(e_j / tau), eps)
     return torch.cat(out)
 
 
@@ -92,6 +87,6 @@ def mqmhastp(h, W1, b1, W2=None, b2=None, eps=EPS):
             else:
                 a = torch.stack([W2[q, j] @ torch.tanh(W1[q, j] @ h_j[:, t] + b1[q, j]) + b2[q, j]
                                  for t in range(T)], dim=1)  # (d_s, T)
-            alpha = softmax_over_time(a)
+            alpha = softmax(a)
             out += attentive_mean_std(h_j, alpha[0] if alpha.shape[0] == 1 else alpha, eps)
     return torch.cat(out)

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from course.pooling.base import EPS
-from course.pooling.reference.dictionary import l2_normalise, softmax
-
-
-def signed_sqrt(v: torch.Tensor, eps: float = EPS) -> torch.Tensor:
-    """sign(v)·(sqrt(|v| + eps) − sqrt(eps)), the signed square root with a finite slope at 0."""
-    return torch.sign(v) * (torch.sqrt(torch.abs(v) + eps) - eps**0.5)
+from course.pooling.numerics import EPS
+from course.pooling.reference.common import l2_normalise, signed_sqrt, softmax
 
 
 def T2(v: torch.Tensor, eps: float = EPS) -> torch.Tensor:

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from course.pooling.reference.dictionary import softmax
+from course.pooling.reference.common import softmax
 
 
 def positional_encoding(t: int, dim: int) -> torch.Tensor:

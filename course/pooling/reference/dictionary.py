@@ -8,18 +8,8 @@ from __future__ import annotations
 
 import torch
 
-from course.pooling.base import EPS
-
-
-def softmax(z: torch.Tensor) -> torch.Tensor:
-    """exp(z_k) / Σ_j exp(z_j) over a vector (shifted by the max, which cancels)."""
-    z = torch.exp(z - z.max())
-    return z / z.sum()
-
-
-def l2_normalise(v: torch.Tensor, eps: float = EPS) -> torch.Tensor:
-    """v / ‖v‖, with ‖v‖² floored at eps."""
-    return v / torch.sqrt(torch.clamp((v * v).sum(), min=eps))
+from course.pooling.numerics import EPS
+from course.pooling.reference.common import l2_normalise, softmax
 
 
 def soft_assignments(h: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import torch
 
-from course.pooling.base import EPS
-from course.pooling.reference.dictionary import softmax
+from course.pooling.numerics import EPS
+from course.pooling.reference.common import softmax
 
 
 def lde_weights(h: torch.Tensor, mu: torch.Tensor, s: torch.Tensor) -> torch.Tensor:

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from course.pooling.reference.dictionary import softmax
+from course.pooling.reference.common import softmax
 
 
 def stft(h: torch.Tensor, w: torch.Tensor, hop: int, K: int):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from course.pooling.base import EPS
+from course.pooling.numerics import EPS
 
 
 def tap(h: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""Self-checks for the pooling exercises (notebook 04).
+"""Self-checks for the statistics and attention pooling exercises (notebook 04).
 
 Each check runs the learner's function on several cases, compares it with the
 library (``course.pooling``) and prints ✓ or what is wrong; it returns a bool.
@@ -14,63 +14,17 @@ from collections.abc import Callable, Sequence
 import torch
 
 from course import pooling
-from course.checks import check_function
-
-Mistake = tuple[str, Callable]  # (what the learner probably did, a function that does exactly that)
-
-
-def _same(mine, wrong, atol: float, rtol: float) -> bool:
-    if isinstance(mine, torch.Tensor) and isinstance(wrong, torch.Tensor):
-        return (mine.shape == wrong.shape and
-                bool(torch.allclose(mine.detach().double(), wrong.detach().double(), atol=atol, rtol=rtol,
-                                    equal_nan=True)))
-    return type(mine) is type(wrong) and mine == wrong
-
-
-def name_the_mistake(fn: Callable, cases: Sequence[tuple], mistakes: Sequence[Mistake], atol: float = 1e-5,
-                     rtol: float = 1e-4) -> str | None:
-    """The first known mistake whose output ``fn`` reproduces on every case, or None."""
-    for label, wrong in mistakes:
-        try:
-            with torch.no_grad():
-                if all(_same(fn(*_copies(args)), wrong(*_copies(args)), atol, rtol) for args in cases):
-                    return label
-        except Exception:  # noqa: BLE001 - the learner's code (or a mistake) may raise anything
-            continue
-    return None
-
-
-def _copies(args: tuple) -> tuple:
-    return tuple(a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args)
-
-
-def check_with_mistakes(fn: Callable, reference: Callable, cases: Sequence[tuple], mistakes: Sequence[Mistake],
-                        name: str, atol: float = 1e-5, grad: bool = False) -> bool:
-    """``check_function``, then, on failure, a line naming the mistake the answer looks like (if known)."""
-    if check_function(fn, reference, cases, name=name, atol=atol, grad=grad):
-        return True
-    label = name_the_mistake(fn, cases, mistakes, atol=atol)
-    if label is not None:
-        print(f"  → this looks like a common mistake: {label}")
-    return False
+from course.checks.engine import Mistake, check_with_mistakes, padded_batches
+from course.masks import frame_mask
 
 
 def _batches():
-    generator = torch.Generator().manual_seed(0)
-    cases = []
-    for batch, channels, frames in [(1, 3, 1), (2, 4, 6), (3, 5, 11)]:
-        x = torch.randn(batch, channels, frames, generator=generator)
-        lengths = torch.randint(1, frames + 1, (batch,), generator=generator)
-        lengths[0] = frames
-        for i, n in enumerate(lengths.tolist()):
-            x[i, :, n:] = 9.0  # padding garbage: must not leak into the statistics
-        cases.append((x, lengths))
-    return cases
+    return padded_batches([(1, 3, 1), (2, 4, 6), (3, 5, 11)])[0]
 
 
 def _tstp(x, lengths, divide_by=None, unbiased=False, floor=True, masked=True, std=True):
     """TSTP over the valid frames, with switches that reproduce the common mistakes."""
-    mask = (torch.arange(x.shape[-1])[None, None, :] < lengths[:, None, None]).to(x.dtype)
+    mask = frame_mask(lengths, x.shape[-1]).to(x.dtype)
     if not masked:
         mask = torch.ones_like(mask)
     count = mask.sum(-1) if divide_by is None else torch.full_like(mask.sum(-1), float(divide_by(x)))

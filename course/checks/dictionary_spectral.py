@@ -13,7 +13,8 @@ from collections.abc import Callable
 import torch
 
 from course import pooling
-from course.checks.pooling import Mistake, check_with_mistakes
+from course.checks.engine import Mistake, check_with_mistakes, padded_batches
+from course.masks import frame_mask
 from course.pooling.bilinear import power_normalise
 from course.pooling.spectral import dc_statistics
 
@@ -21,20 +22,11 @@ EPS = 1e-5
 
 
 def _padded_batches(channels: int = 5):
-    generator = torch.Generator().manual_seed(0)
-    cases = []
-    for batch, frames in [(1, 1), (2, 6), (3, 11)]:
-        x = torch.randn(batch, channels, frames, generator=generator)
-        lengths = torch.randint(1, frames + 1, (batch,), generator=generator)
-        lengths[0] = frames
-        for i, n in enumerate(lengths.tolist()):
-            x[i, :, n:] = 9.0  # padding garbage: must not leak into the embedding
-        cases.append((x, lengths))
-    return cases, generator
+    return padded_batches([(1, channels, 1), (2, channels, 6), (3, channels, 11)])
 
 
 def _valid(x, lengths):
-    return (torch.arange(x.shape[-1])[None] < lengths[:, None]).to(x.dtype).unsqueeze(1)  # (B, 1, T)
+    return frame_mask(lengths, x.shape[-1]).to(x.dtype)  # (B, 1, T)
 
 
 def _netvlad(x, lengths, W, b, c, masked=True, intra=True, final=True, over_time=False, centred=True):
