@@ -94,7 +94,8 @@ KERNEL_SETTLED = """(ms) => { const w = window.jupyterapp.shell.currentWidget, n
 
 # After a move: 'changed' once the image differs, 'settled' if the kernel stays idle for 3 s without it.
 IMAGE_CHANGED_OR_SETTLED = f"""([box, before]) => {{ const i = document.querySelector(box + ' img');
-  if (i && i.getAttribute('src') !== before) return 'changed';
+  if (!i) return false;  // output cleared: a model loads or trains inside the widget (the kernel may look idle)
+  if (i.getAttribute('src') !== before) return 'changed';
   return ({KERNEL_SETTLED})(3000) ? 'settled' : false; }}"""
 
 
