@@ -49,6 +49,9 @@ from course.viz.training import plot_training_curves
 
 root = default_corpus()
 torch.manual_seed(SEED)
+# One thread: the models here are small and embed one utterance at a time; on a shared 2-core
+# machine a second thread made such work several times slower (see course.train.robustness).
+torch.set_num_threads(1)
 
 # %% [markdown]
 # ## 1. What the model trains on

@@ -126,3 +126,27 @@ def test_a_saved_model_loads_back_with_its_threshold(tmp_path):
     assert info["threshold"] == 0.3 and info["config"] == result.config
     x = torch.randn(2, 80, 30)
     torch.testing.assert_close(model(x), result.model(x))
+
+
+@pytest.mark.slow
+def test_resume_is_exact_with_augmented_waveform_crops_in_a_worker(tmp_path, monkeypatch):
+    from synthvox_tiny import tiny_corpus
+
+    corpus = tiny_corpus(tmp_path)
+    config = tiny_config(steps=6, checkpoint_every=3, batch_size=4, chunk_frames=40, data="waves", augment={},
+                         num_workers=1, corpus=str(corpus))
+    uninterrupted = train.fit(config, progress=False)
+    path = tmp_path / "run.pt"
+    save = loop.save_checkpoint
+
+    def save_then_stop(*args):
+        save(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "save_checkpoint", save_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        train.fit(config, progress=False, checkpoint=path)
+    monkeypatch.setattr(loop, "save_checkpoint", save)
+    resumed = train.fit(config, progress=False, checkpoint=path)
+    a, b = weights(uninterrupted), weights(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)

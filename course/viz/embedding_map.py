@@ -37,14 +37,19 @@ def affinities(x: torch.Tensor, perplexity: float) -> torch.Tensor:
     return (p + p.T) / (2 * n)
 
 
-def tsne(x, dims: int = 2, perplexity: float = 30.0, steps: int = 500, lr: float = 200.0,
+def tsne(x, dims: int = 2, perplexity: float = 30.0, steps: int = 500, lr: float | None = None,
          seed: int = 0) -> np.ndarray:
-    """The t-SNE map ``(N, dims)`` of ``x`` ``(N, D)`` (float64 inside; deterministic for a seed)."""
+    """The t-SNE map ``(N, dims)`` of ``x`` ``(N, D)`` (float64 inside; deterministic for a seed).
+
+    ``lr=None``: max(N / 48, 50), the step size Belkina et al. (2019) recommend (N / exaggeration / 4);
+    a fixed 200 diverged here for N = 100.
+    """
     x = torch.as_tensor(np.asarray(x), dtype=torch.float64)
     n = x.shape[0]
     if n < 4:
         raise ValueError(f"tsne: need at least 4 points, got {n}")
     perplexity = min(perplexity, (n - 1) / 3)
+    lr = lr if lr is not None else max(n / 48, 50.0)
     p = affinities(x, perplexity).clamp(min=1e-12)
     y = 1e-4 * torch.randn(n, dims, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     velocity = torch.zeros_like(y)
