@@ -24,6 +24,8 @@ from contextlib import contextmanager
 
 import torch
 
+from course.masks import frame_mask, time_mean, zero_padding
+
 NUM_MEL_BINS = 80
 FRAME_LENGTH_MS = 25.0
 FRAME_SHIFT_MS = 10.0
@@ -50,9 +52,8 @@ def cmn(feats: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tenso
     """
     if lengths is None:
         return feats - feats.mean(dim=-1, keepdim=True)
-    mask = (torch.arange(feats.shape[-1], device=feats.device)[None, :] < lengths[:, None]).unsqueeze(1)
-    mean = (feats * mask).sum(-1, keepdim=True) / lengths.clamp(min=1).view(-1, 1, 1)
-    return (feats - mean) * mask
+    mask = frame_mask(lengths, feats.shape[-1], feats.device)  # (B, 1, T)
+    return zero_padding(feats - time_mean(feats, mask)[..., None], mask)  # an empty utterance stays all zero
 
 
 def fbank(waveform: torch.Tensor, sample_rate: int = 16000, num_mel_bins: int = NUM_MEL_BINS,

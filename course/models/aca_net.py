@@ -29,10 +29,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from course.masks import check_lengths, frame_mask, zero_padding
 from course.models.base import EmbeddingModel, register
 from course.models.blocks import ConvReluBN
-from course.models.masking import lengths_mask, zero_padding
-from course.pooling.base import check_lengths, frame_mask
+from course.models.masking import lengths_mask
 from course.pooling.cross_attention import multi_head_attention, sinusoidal_encoding
 
 # A CPU configuration (84,801 parameters). Its latents start at unit scale: with the public code's

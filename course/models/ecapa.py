@@ -27,9 +27,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from course.masks import zero_padding
 from course.models.base import EmbeddingModel, register
 from course.models.blocks import ConvReluBN, SERes2Block
-from course.models.masking import lengths_mask, zero_padding
+from course.models.masking import lengths_mask
 from course.pooling import build as build_pooling
 
 FLAVOURS = ("wespeaker", "speechbrain")

@@ -22,9 +22,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from course.masks import zero_padding
 from course.models.base import EmbeddingModel, register
 from course.models.blocks import ConvReluBN
-from course.models.masking import lengths_mask, zero_padding
+from course.models.masking import lengths_mask
 from course.pooling import build as build_pooling
 
 FRAME_LAYERS = ((512, 5, 1), (512, 3, 2), (512, 3, 3), (512, 1, 1), (1500, 1, 1))  # (width, kernel, dilation)
