@@ -11,11 +11,11 @@ from pathlib import Path
 
 import torch
 
-from course.audio import read
+from course.audio import SAMPLE_RATE, read
 from course.features import fbank
 
 
-def stats_embedding(waveform: torch.Tensor, sample_rate: int = 16000) -> torch.Tensor:
+def stats_embedding(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE) -> torch.Tensor:
     """[mean; std] over time (population std, 1/T) of the log-mel fbank without CMN → (160,)."""
     feats = fbank(waveform, sample_rate, cmn=False)
     return torch.cat([feats.mean(-1), feats.std(-1, correction=0)])

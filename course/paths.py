@@ -8,6 +8,9 @@ Generated corpora and trained-model caches are git-ignored, never committed.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,3 +33,20 @@ def cache_dir(*parts: str) -> Path:
     path = data_root().joinpath("cache", *parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary sibling of ``path`` to write; renamed onto ``path`` when the block ends, removed if it raises.
+
+    Readers never see a half-written file, and two writers (processes, or one process twice) never
+    share a temporary name: it holds the process id and the nanosecond clock. The suffix is kept
+    last, so writers that choose the format by extension (soundfile) still do.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{time.time_ns()}.tmp{path.suffix}")
+    try:
+        yield tmp
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

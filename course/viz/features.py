@@ -5,8 +5,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course.audio import SAMPLE_RATE
 
-def plot_waveform(wave, sample_rate: int = 16000, ax=None, title: str = "Waveform"):
+
+def plot_waveform(wave, sample_rate: int = SAMPLE_RATE, ax=None, title: str = "Waveform"):
     wave = np.asarray(wave)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 2.2))
@@ -29,7 +31,7 @@ def plot_features(feats, ax=None, title: str = "Log-mel filterbank", frame_shift
     return ax.figure
 
 
-def plot_filterbank(banks, sample_rate: int = 16000, ax=None, title: str = "Mel filterbank", every: int = 1):
+def plot_filterbank(banks, sample_rate: int = SAMPLE_RATE, ax=None, title: str = "Mel filterbank", every: int = 1):
     """Triangular filters (bins, fft_bins) against frequency in Hz."""
     banks = np.asarray(banks)
     if ax is None:
@@ -41,7 +43,7 @@ def plot_filterbank(banks, sample_rate: int = 16000, ax=None, title: str = "Mel 
     return ax.figure
 
 
-def plot_frames(wave, frame_length: int, frame_shift: int, count: int = 4, sample_rate: int = 16000, ax=None,
+def plot_frames(wave, frame_length: int, frame_shift: int, count: int = 4, sample_rate: int = SAMPLE_RATE, ax=None,
                 window=None, title: str = "Framing"):
     """The first ``count`` frames marked on the waveform (and the window shape over the first)."""
     wave = np.asarray(wave)
