@@ -20,6 +20,8 @@ removes each frame's DC offset. tests/test_features.py checks these numbers.
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 from course.audio import SAMPLE_RATE
@@ -59,8 +61,13 @@ def cmn(feats: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tenso
 
 def fbank(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, num_mel_bins: int = NUM_MEL_BINS,
           frame_length: float = FRAME_LENGTH_MS, frame_shift: float = FRAME_SHIFT_MS,
-          cmn: bool = True, dither: float = 0.0) -> torch.Tensor:
-    """Kaldi log-mel filterbank ``(num_mel_bins, T)`` of a waveform ``(samples,)`` or ``(1, samples)``."""
+          mean_norm: bool = True, dither: float = 0.0, **renamed) -> torch.Tensor:
+    """Kaldi log-mel filterbank ``(num_mel_bins, T)`` of a waveform ``(samples,)`` or ``(1, samples)``.
+
+    ``mean_norm``: subtract each bin's mean over time (``cmn``). ``cmn=`` is its old name, still
+    accepted with a DeprecationWarning (as a parameter it shadowed the function).
+    """
+    mean_norm = _old_cmn_keyword(mean_norm, renamed)
     import torchaudio.compliance.kaldi as kaldi
 
     wave = torch.as_tensor(waveform)
@@ -77,10 +84,7 @@ def fbank(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, num_mel_bins: 
         feats = kaldi.fbank(wave.float().unsqueeze(0) * _INT16, num_mel_bins=num_mel_bins, frame_length=frame_length,
                             frame_shift=frame_shift, dither=dither, sample_frequency=sample_rate,
                             window_type="povey", energy_floor=0.0).T.contiguous()
-    return _cmn(feats) if cmn else feats
-
-
-_cmn = cmn
+    return cmn(feats) if mean_norm else feats
 
 
 class BatchFbank(torch.nn.Module):
@@ -92,11 +96,11 @@ class BatchFbank(torch.nn.Module):
 
     def __init__(self, sample_rate: int = SAMPLE_RATE, num_mel_bins: int = NUM_MEL_BINS,
                  frame_length: float = FRAME_LENGTH_MS, frame_shift: float = FRAME_SHIFT_MS,
-                 preemphasis: float = 0.97, cmn: bool = True):
+                 preemphasis: float = 0.97, mean_norm: bool = True):
         super().__init__()
         import torchaudio
 
-        self.sample_rate, self.cmn, self.preemphasis = sample_rate, cmn, preemphasis
+        self.sample_rate, self.mean_norm, self.preemphasis = sample_rate, mean_norm, preemphasis
         self.win = int(sample_rate * frame_length / 1000)
         self.hop = int(sample_rate * frame_shift / 1000)
         n_fft = 1 << (self.win - 1).bit_length()  # Kaldi rounds the FFT size up to a power of two
@@ -117,8 +121,8 @@ class BatchFbank(torch.nn.Module):
         frame_lengths = None
         if lengths is not None:
             frame_lengths = ((lengths - self.win).div(self.hop, rounding_mode="floor") + 1).clamp(min=0)
-        if self.cmn:
-            feats = _cmn(feats, frame_lengths)
+        if self.mean_norm:
+            feats = cmn(feats, frame_lengths)
         return feats if lengths is None else (feats, frame_lengths)
 
 
@@ -159,11 +163,21 @@ def speechbrain_mel_filters(num_mel_bins: int = NUM_MEL_BINS, n_fft: int = SB_N_
     return torch.clamp(torch.minimum(slope + 1.0, 1.0 - slope), min=0.0).T.contiguous()
 
 
+def _old_cmn_keyword(mean_norm: bool, renamed: dict) -> bool:
+    unknown = sorted(set(renamed) - {"cmn"})
+    if unknown:
+        raise TypeError(f"fbank() got unexpected keyword argument(s) {unknown}")
+    if "cmn" not in renamed:
+        return mean_norm
+    warnings.warn("fbank(cmn=...) is deprecated: use fbank(mean_norm=...)", DeprecationWarning, stacklevel=3)
+    return bool(renamed["cmn"])
+
+
 def speechbrain_fbank(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, num_mel_bins: int = NUM_MEL_BINS,
-                      cmn: bool = True, top_db: float = SB_TOP_DB) -> torch.Tensor:
+                      mean_norm: bool = True, top_db: float = SB_TOP_DB) -> torch.Tensor:
     """SpeechBrain's log-mel fbank in dB ``(num_mel_bins, T)`` of a waveform ``(samples,)`` in [-1, 1].
 
-    Equal to ``speechbrain.lobes.features.Fbank(n_mels=num_mel_bins)`` followed (with ``cmn``)
+    Equal to ``speechbrain.lobes.features.Fbank(n_mels=num_mel_bins)`` followed (with ``mean_norm``)
     by sentence mean normalisation, transposed to channels first. T = 1 + samples // 160.
     """
     wave = torch.as_tensor(waveform)
@@ -182,7 +196,7 @@ def speechbrain_fbank(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, nu
         power = torch.view_as_real(spec).pow(2).sum(-1).transpose(1, 2)  # (1, T, freqs)
         mel = torch.matmul(power, speechbrain_mel_filters(num_mel_bins, SB_N_FFT, sample_rate))
         db = power_to_db(mel[0], top_db).T.contiguous()
-    return _cmn(db) if cmn else db
+    return cmn(db) if mean_norm else db
 
 
 def power_to_db(power: torch.Tensor, top_db: float = SB_TOP_DB, amin: float = SB_AMIN) -> torch.Tensor:

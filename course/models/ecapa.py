@@ -16,7 +16,7 @@ Two reference flavours differ only in details:
 - ``"speechbrain"``: the first split passes through; BN after the MFA's ReLU; attention
   conv → ReLU → BN → tanh → conv. 6,194,048 parameters at C=512: the 3,328 more are the
   MFA BN (2·1536) and the attention BN (2·128). SpeechBrain pads its convolutions by
-  reflection: pass ``padding_mode="reflect"`` to match it exactly (``course.models.convert``).
+  reflection: pass ``padding_mode="reflect"`` to match it exactly (``course.models.speechbrain_weights``).
 
 Unlike both, every layer here honours ``lengths``: padded frames never reach a valid one
 (see ``course.models.masking``), so a padded batch embeds each utterance as it would alone.

@@ -44,7 +44,7 @@ class FbankExplorer:
         v = self.values()
         try:
             feats = fbank(self.waveform, self.sample_rate, num_mel_bins=v["mel_bins"], frame_length=v["window_ms"],
-                          frame_shift=v["hop_ms"], cmn=v["cmn"])
+                          frame_shift=v["hop_ms"], mean_norm=v["cmn"])
         except Exception as error:  # noqa: BLE001 - e.g. more mel bins than FFT bins at a short window
             with self.output:
                 self.output.clear_output(wait=True)
