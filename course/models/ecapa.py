@@ -55,6 +55,13 @@ class ECAPA_TDNN(EmbeddingModel):  # noqa: N801 - the paper's name
         dilations, kernel_size, se_bottleneck: the blocks' dilations (2, 3, 4), kernel (3)
             and SE bottleneck (128).
         padding_mode: "zeros", or "reflect" as SpeechBrain.
+
+    Example:
+        >>> f"{sum(p.numel() for p in ECAPA_TDNN().parameters()):,}"  # WeSpeaker's ECAPA_TDNN_GLOB_c512
+        '6,190,720'
+        >>> model = ECAPA_TDNN(channels=64).eval()  # a CPU-sized width
+        >>> model(torch.randn(2, 80, 120), torch.tensor([120, 70])).shape  # the second is padded after 70 frames
+        torch.Size([2, 192])
     """
 
     def __init__(self, in_dim: int = 80, channels: int = 512, mfa_channels: int | None = None,

@@ -142,6 +142,13 @@ class ERes2Net(EmbeddingModel):
         reduction: r of every AFF (4).
         fuse_stages: stages (1-based) whose blocks use local feature fusion ((3, 4)).
         pooling: any registered pooling over 16m·⌈F/8⌉ channels (TSTP); pooling_kwargs go to it.
+
+    Example:
+        >>> f"{sum(p.numel() for p in ERes2Net().parameters()):,}"  # 3D-Speaker's ERes2Net base
+        '6,610,688'
+        >>> model = ERes2Net(channels=8).eval()  # a CPU-sized stem
+        >>> model(torch.randn(2, 80, 120), torch.tensor([120, 70])).shape  # the second is padded after 70 frames
+        torch.Size([2, 192])
     """
 
     def __init__(self, in_dim: int = 80, channels: int = 32, embed_dim: int = 192,
