@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course.audio import SAMPLE_RATE
+from course.features import FRAME_SHIFT_MS
 
 
 def plot_waveform(wave, sample_rate: int = SAMPLE_RATE, ax=None, title: str = "Waveform"):
@@ -17,7 +18,7 @@ def plot_waveform(wave, sample_rate: int = SAMPLE_RATE, ax=None, title: str = "W
     return ax.figure
 
 
-def plot_features(feats, ax=None, title: str = "Log-mel filterbank", frame_shift_ms: float = 10.0,
+def plot_features(feats, ax=None, title: str = "Log-mel filterbank", frame_shift_ms: float = FRAME_SHIFT_MS,
                   ylabel: str = "mel bin", colorbar: str = "log energy"):
     """A (bins, frames) matrix as an image, time in seconds along x."""
     feats = np.asarray(feats)
