@@ -18,6 +18,7 @@ import time
 
 import torch
 
+from course.audio import SAMPLE_RATE
 from course.features import BatchFbank, fbank
 
 
@@ -44,7 +45,7 @@ def main() -> None:
     device = torch.device(args.device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     g = torch.Generator().manual_seed(0)
-    waves = 0.1 * torch.randn(args.utterances, int(args.seconds * 16000), generator=g)
+    waves = 0.1 * torch.randn(args.utterances, int(args.seconds * SAMPLE_RATE), generator=g)
     audio = args.utterances * args.seconds
     batched = BatchFbank().to(device)
 

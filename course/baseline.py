@@ -11,30 +11,28 @@ from pathlib import Path
 
 import torch
 
-from course.audio import read
+from course.audio import SAMPLE_RATE, read
 from course.features import fbank
 
 
-def stats_embedding(waveform: torch.Tensor, sample_rate: int = 16000) -> torch.Tensor:
+def stats_embedding(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE) -> torch.Tensor:
     """[mean; std] over time (population std, 1/T) of the log-mel fbank without CMN → (160,)."""
-    feats = fbank(waveform, sample_rate, cmn=False)
+    feats = fbank(waveform, sample_rate, mean_norm=False)
     return torch.cat([feats.mean(-1), feats.std(-1, correction=0)])
 
 
 def embed_files(paths, progress: bool = False) -> dict[Path, torch.Tensor]:
+    """path → baseline embedding (CPU float32, (160,)): the format of ``course.evaluate.embed_files``."""
     from tqdm.auto import tqdm
 
     return {p: stats_embedding(read(p)[0]) for p in tqdm(paths, desc="baseline", disable=not progress)}
 
 
 def evaluate(root: str | Path, subtract_mean: bool = True, progress: bool = False) -> dict:
-    """EER and minDCF of the baseline on a corpus's trial list (mean from the test files themselves)."""
+    """EER, minDCF, scores and labels of the baseline on a corpus's trial list (mean from the test files
+    themselves), in the format of ``course.evaluate.embed_and_score`` (``score_embeddings``)."""
     from course.data.corpus import load_trials
-    from course.metrics import summary
-    from course.scoring import score_trials
+    from course.evaluate import score_embeddings, trial_files
 
     trials = load_trials(root)
-    embeddings = embed_files(sorted({p for _, a, b in trials for p in (a, b)}), progress)
-    mean = torch.stack(list(embeddings.values())).mean(0) if subtract_mean else None
-    scores, labels = score_trials(embeddings, trials, mean)
-    return {**summary(scores, labels), "scores": scores, "labels": labels}
+    return score_embeddings(embed_files(trial_files(trials), progress), trials, subtract_mean)

@@ -11,7 +11,6 @@ transport, every time) is kept aside and shown only when a kernel dies.
 from __future__ import annotations
 
 import csv
-import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from course import notebooks
-from course.env import SMOKE_VARIABLE
+from course.env import set_smoke
 
 DEFAULT_TIMEOUT = 900  # seconds a notebook may take in default mode
 SMOKE_TIMEOUT = 180  # ... and in smoke mode (the budget is 60 s; this catches hangs)
@@ -49,7 +48,7 @@ def failing_cell(notebook: nbformat.NotebookNode) -> tuple[int, str, str] | None
 def execute(source: Path, smoke: bool, timeout: int | None = None,
             out_dir: Path | None = None) -> tuple[Result, nbformat.NotebookNode]:
     """Run one notebook from its ``.py`` source in a fresh kernel."""
-    os.environ[SMOKE_VARIABLE] = "1" if smoke else "0"
+    set_smoke(smoke)
     notebook = notebooks.read_source(source)
     timeout = timeout or (SMOKE_TIMEOUT if smoke else DEFAULT_TIMEOUT)
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
@@ -98,11 +97,9 @@ def select(only: list[str] | None) -> list[Path]:
 
 def prepare_data(smoke: bool) -> None:
     """Generate the default SynthVox corpus if it is absent (cached afterwards)."""
-    try:
-        from course.data import default_corpus
-    except ImportError:  # the data package is not there yet: run the notebooks anyway
-        return
-    os.environ[SMOKE_VARIABLE] = "1" if smoke else "0"
+    from course.data import default_corpus
+
+    set_smoke(smoke)
     default_corpus()
 
 

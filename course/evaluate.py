@@ -63,8 +63,22 @@ def embed_and_score(model, root: str | Path, device=None, subtract_mean: bool = 
     ``features``: waveform → (F, T); default the model's own (``course.features.for_model``).
     """
     trials = load_trials(root)
-    files = sorted({p for _, a, b in trials for p in (a, b)})
-    embeddings = embed_files(model, files, device, batch_size, progress, features)
+    embeddings = embed_files(model, trial_files(trials), device, batch_size, progress, features)
+    return score_embeddings(embeddings, trials, subtract_mean)
+
+
+def trial_files(trials) -> list[Path]:
+    """Every file a trial list ``[(label, a, b), ...]`` names, once, sorted."""
+    return sorted({p for _, a, b in trials for p in (a, b)})
+
+
+def score_embeddings(embeddings: dict, trials, subtract_mean: bool = True) -> dict:
+    """The result of an evaluation: ``eer`` (a fraction), ``min_dcf`` (P_target 0.01), ``min_dcf_0.05``,
+    ``scores`` and ``labels`` of ``embeddings`` (path → (D,), as ``embed_files`` returns) on ``trials``,
+    scored by cosine after subtracting the mean embedding (``subtract_mean``).
+
+    One format for every evaluation: ``embed_and_score`` and ``course.baseline.evaluate`` both return it.
+    """
     mean = torch.stack(list(embeddings.values())).mean(0) if subtract_mean else None
     scores, labels = score_trials(embeddings, trials, mean)
     table = summary(scores, labels)

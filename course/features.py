@@ -20,13 +20,18 @@ removes each frame's DC offset. tests/test_features.py checks these numbers.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import warnings
 
 import torch
+
+from course.audio import SAMPLE_RATE
+from course.env import torch_threads
+from course.masks import frame_mask, time_mean, zero_padding
 
 NUM_MEL_BINS = 80
 FRAME_LENGTH_MS = 25.0
 FRAME_SHIFT_MS = 10.0
+FRAMES_PER_SECOND = 1000.0 / FRAME_SHIFT_MS  # 100 fbank frames a second
 # |batched - Kaldi| after CMN, log units; measured on SynthVox speech: 0.014-0.019 overall,
 # <= 0.012 per bin from bin 3 up, 0.7-0.9 in bin 0.
 BATCH_TOLERANCE = 0.05
@@ -35,7 +40,7 @@ BATCH_FIRST_CLOSE_BIN = 3
 _INT16 = 32768.0
 
 
-def num_frames(num_samples: int, sample_rate: int = 16000, frame_length_ms: float = FRAME_LENGTH_MS,
+def num_frames(num_samples: int, sample_rate: int = SAMPLE_RATE, frame_length_ms: float = FRAME_LENGTH_MS,
                frame_shift_ms: float = FRAME_SHIFT_MS) -> int:
     """Frames Kaldi makes from ``num_samples`` with ``snip_edges`` (whole windows only)."""
     win = int(sample_rate * frame_length_ms / 1000)
@@ -50,15 +55,19 @@ def cmn(feats: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tenso
     """
     if lengths is None:
         return feats - feats.mean(dim=-1, keepdim=True)
-    mask = (torch.arange(feats.shape[-1], device=feats.device)[None, :] < lengths[:, None]).unsqueeze(1)
-    mean = (feats * mask).sum(-1, keepdim=True) / lengths.clamp(min=1).view(-1, 1, 1)
-    return (feats - mean) * mask
+    mask = frame_mask(lengths, feats.shape[-1], feats.device)  # (B, 1, T)
+    return zero_padding(feats - time_mean(feats, mask)[..., None], mask)  # an empty utterance stays all zero
 
 
-def fbank(waveform: torch.Tensor, sample_rate: int = 16000, num_mel_bins: int = NUM_MEL_BINS,
+def fbank(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, num_mel_bins: int = NUM_MEL_BINS,
           frame_length: float = FRAME_LENGTH_MS, frame_shift: float = FRAME_SHIFT_MS,
-          cmn: bool = True, dither: float = 0.0) -> torch.Tensor:
-    """Kaldi log-mel filterbank ``(num_mel_bins, T)`` of a waveform ``(samples,)`` or ``(1, samples)``."""
+          mean_norm: bool = True, dither: float = 0.0, **renamed) -> torch.Tensor:
+    """Kaldi log-mel filterbank ``(num_mel_bins, T)`` of a waveform ``(samples,)`` or ``(1, samples)``.
+
+    ``mean_norm``: subtract each bin's mean over time (``cmn``). ``cmn=`` is its old name, still
+    accepted with a DeprecationWarning (as a parameter it shadowed the function).
+    """
+    mean_norm = _old_cmn_keyword(mean_norm, renamed)
     import torchaudio.compliance.kaldi as kaldi
 
     wave = torch.as_tensor(waveform)
@@ -69,32 +78,13 @@ def fbank(waveform: torch.Tensor, sample_rate: int = 16000, num_mel_bins: int = 
     win = int(sample_rate * frame_length / 1000)
     if wave.numel() < win:
         raise ValueError(f"waveform: {wave.numel()} samples is shorter than one {frame_length} ms frame ({win})")
-    with single_thread():
+    # One utterance's fbank is many small operations: on a busy machine, waking a second thread for
+    # each costs far more than it saves (measured: 24 utterances, 2.7-5.9 s on 2 threads, 0.3 s on 1).
+    with torch_threads(1):
         feats = kaldi.fbank(wave.float().unsqueeze(0) * _INT16, num_mel_bins=num_mel_bins, frame_length=frame_length,
                             frame_shift=frame_shift, dither=dither, sample_frequency=sample_rate,
                             window_type="povey", energy_floor=0.0).T.contiguous()
-    return _cmn(feats) if cmn else feats
-
-
-_cmn = cmn
-
-
-@contextmanager
-def single_thread():
-    """Run torch on one intra-op thread inside the block (restored after).
-
-    One utterance's fbank is many small operations: on a busy machine, waking a
-    second thread for each costs far more than it saves (measured here: 24
-    utterances took 2.7-5.9 s with 2 threads and 0.3 s with 1).
-    """
-    threads = torch.get_num_threads()
-    if threads > 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if threads > 1:
-            torch.set_num_threads(threads)
+    return cmn(feats) if mean_norm else feats
 
 
 class BatchFbank(torch.nn.Module):
@@ -104,13 +94,13 @@ class BatchFbank(torch.nn.Module):
     ``forward(waves, lengths=None)`` takes lengths in samples and returns frame lengths.
     """
 
-    def __init__(self, sample_rate: int = 16000, num_mel_bins: int = NUM_MEL_BINS,
+    def __init__(self, sample_rate: int = SAMPLE_RATE, num_mel_bins: int = NUM_MEL_BINS,
                  frame_length: float = FRAME_LENGTH_MS, frame_shift: float = FRAME_SHIFT_MS,
-                 preemphasis: float = 0.97, cmn: bool = True):
+                 preemphasis: float = 0.97, mean_norm: bool = True):
         super().__init__()
         import torchaudio
 
-        self.sample_rate, self.cmn, self.preemphasis = sample_rate, cmn, preemphasis
+        self.sample_rate, self.mean_norm, self.preemphasis = sample_rate, mean_norm, preemphasis
         self.win = int(sample_rate * frame_length / 1000)
         self.hop = int(sample_rate * frame_shift / 1000)
         n_fft = 1 << (self.win - 1).bit_length()  # Kaldi rounds the FFT size up to a power of two
@@ -131,8 +121,8 @@ class BatchFbank(torch.nn.Module):
         frame_lengths = None
         if lengths is not None:
             frame_lengths = ((lengths - self.win).div(self.hop, rounding_mode="floor") + 1).clamp(min=0)
-        if self.cmn:
-            feats = _cmn(feats, frame_lengths)
+        if self.mean_norm:
+            feats = cmn(feats, frame_lengths)
         return feats if lengths is None else (feats, frame_lengths)
 
 
@@ -158,7 +148,7 @@ SB_AMIN = 1e-10
 SB_TOP_DB = 80.0
 
 
-def speechbrain_mel_filters(num_mel_bins: int = NUM_MEL_BINS, n_fft: int = SB_N_FFT, sample_rate: int = 16000,
+def speechbrain_mel_filters(num_mel_bins: int = NUM_MEL_BINS, n_fft: int = SB_N_FFT, sample_rate: int = SAMPLE_RATE,
                             f_min: float = 0.0, f_max: float | None = None) -> torch.Tensor:
     """SpeechBrain's triangular mel filters as a ``(n_fft // 2 + 1, num_mel_bins)`` matrix."""
     import math
@@ -173,11 +163,21 @@ def speechbrain_mel_filters(num_mel_bins: int = NUM_MEL_BINS, n_fft: int = SB_N_
     return torch.clamp(torch.minimum(slope + 1.0, 1.0 - slope), min=0.0).T.contiguous()
 
 
-def speechbrain_fbank(waveform: torch.Tensor, sample_rate: int = 16000, num_mel_bins: int = NUM_MEL_BINS,
-                      cmn: bool = True, top_db: float = SB_TOP_DB) -> torch.Tensor:
+def _old_cmn_keyword(mean_norm: bool, renamed: dict) -> bool:
+    unknown = sorted(set(renamed) - {"cmn"})
+    if unknown:
+        raise TypeError(f"fbank() got unexpected keyword argument(s) {unknown}")
+    if "cmn" not in renamed:
+        return mean_norm
+    warnings.warn("fbank(cmn=...) is deprecated: use fbank(mean_norm=...)", DeprecationWarning, stacklevel=3)
+    return bool(renamed["cmn"])
+
+
+def speechbrain_fbank(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, num_mel_bins: int = NUM_MEL_BINS,
+                      mean_norm: bool = True, top_db: float = SB_TOP_DB) -> torch.Tensor:
     """SpeechBrain's log-mel fbank in dB ``(num_mel_bins, T)`` of a waveform ``(samples,)`` in [-1, 1].
 
-    Equal to ``speechbrain.lobes.features.Fbank(n_mels=num_mel_bins)`` followed (with ``cmn``)
+    Equal to ``speechbrain.lobes.features.Fbank(n_mels=num_mel_bins)`` followed (with ``mean_norm``)
     by sentence mean normalisation, transposed to channels first. T = 1 + samples // 160.
     """
     wave = torch.as_tensor(waveform)
@@ -190,13 +190,13 @@ def speechbrain_fbank(waveform: torch.Tensor, sample_rate: int = 16000, num_mel_
                          f"(needs more than {SB_N_FFT // 2})")
     win = int(round(sample_rate / 1000.0 * FRAME_LENGTH_MS))
     hop = int(round(sample_rate / 1000.0 * FRAME_SHIFT_MS))
-    with single_thread():
+    with torch_threads(1):
         spec = torch.stft(wave.float()[None], SB_N_FFT, hop, win, torch.hamming_window(win), center=True,
                           pad_mode="constant", normalized=False, onesided=True, return_complex=True)
         power = torch.view_as_real(spec).pow(2).sum(-1).transpose(1, 2)  # (1, T, freqs)
         mel = torch.matmul(power, speechbrain_mel_filters(num_mel_bins, SB_N_FFT, sample_rate))
         db = power_to_db(mel[0], top_db).T.contiguous()
-    return _cmn(db) if cmn else db
+    return cmn(db) if mean_norm else db
 
 
 def power_to_db(power: torch.Tensor, top_db: float = SB_TOP_DB, amin: float = SB_AMIN) -> torch.Tensor:
@@ -227,7 +227,7 @@ def _centred_frames(waveform: torch.Tensor, window: int, hop: int) -> torch.Tens
     return padded.unfold(0, window, hop)[: 1 + wave.numel() // hop]
 
 
-def frame_energy_db(waveform: torch.Tensor, sample_rate: int = 16000, window_ms: float = FRAME_LENGTH_MS,
+def frame_energy_db(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, window_ms: float = FRAME_LENGTH_MS,
                     shift_ms: float = FRAME_SHIFT_MS) -> torch.Tensor:
     """Mean power of each Hamming-windowed frame in dB (re full scale), one value per SpeechBrain frame."""
     win, hop = int(sample_rate * window_ms / 1000), int(sample_rate * shift_ms / 1000)
@@ -235,7 +235,7 @@ def frame_energy_db(waveform: torch.Tensor, sample_rate: int = 16000, window_ms:
     return 10 * torch.log10(frames.pow(2).mean(-1).clamp(min=1e-12))
 
 
-def periodicity(waveform: torch.Tensor, sample_rate: int = 16000, f0_range: tuple[float, float] = (60.0, 400.0),
+def periodicity(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, f0_range: tuple[float, float] = (60.0, 400.0),
                 window_ms: float = 40.0, shift_ms: float = FRAME_SHIFT_MS) -> torch.Tensor:
     """A voicing proxy in [0, 1] per SpeechBrain frame: the highest normalised autocorrelation of a
     ``window_ms`` window at a lag of one pitch period (``f0_range``), corrected for the window's

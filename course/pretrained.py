@@ -62,7 +62,7 @@ def speechbrain_ecapa(path: str | Path | None = None, fetch_missing: bool = True
     "speechbrain" (see ``course.features.for_model``). ``fetch_missing=False`` never downloads.
     """
     from course.features import speechbrain_fbank
-    from course.models.convert import load_speechbrain_checkpoint
+    from course.models.speechbrain_weights import load_speechbrain_checkpoint
 
     files = fetch.fetch_files(SPKREC_ECAPA_VOXCELEB, ["embedding_model.ckpt"], path, fetch_missing, progress)
     model = load_speechbrain_checkpoint(files["embedding_model.ckpt"]).eval()

@@ -21,14 +21,14 @@ from pathlib import Path
 
 import torch
 
-from course.audio import AudioError, read
+from course.audio import SAMPLE_RATE, AudioError, read
 from course.features import fbank
 
 MIN_SECONDS = 0.5
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 
 
-def load_audio(path: str | Path, sample_rate: int = 16000, min_seconds: float = MIN_SECONDS) -> torch.Tensor:
+def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, min_seconds: float = MIN_SECONDS) -> torch.Tensor:
     """A 16 kHz mono waveform; AudioError when unreadable, empty or shorter than ``min_seconds``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -124,7 +124,7 @@ from course.scoring import cosine_scores
 
 
 def mean_std_embedding(path):
-    feats = fbank(read(path)[0], cmn=False)  # (80, T); no mean normalisation: the mean is the feature
+    feats = fbank(read(path)[0], mean_norm=False)  # (80, T); no mean normalisation: the mean is the feature
     mu = feats.mean(dim=1)
     sigma = ((feats - mu[:, None]) ** 2).mean(dim=1).sqrt()
     return torch.cat([mu, sigma])

@@ -366,7 +366,7 @@ plt.show()
 # %% [markdown]
 # ## 9. Padded batches: SpeechBrain's ECAPA and this one
 #
-# `course.models.convert` maps SpeechBrain's ECAPA-TDNN weights into this implementation (the
+# `course.models.speechbrain_weights` maps SpeechBrain's ECAPA-TDNN weights into this implementation (the
 # SpeechBrain flavour with its reflect padding), so both compute the same function: a Colab user can
 # load SpeechBrain's published `embedding_model.ckpt` with `load_speechbrain_checkpoint`. One
 # difference remains by design. SpeechBrain reflects the *padded* batch at its end, so a short
@@ -384,7 +384,7 @@ if importlib.util.find_spec("speechbrain") is None:
 else:
     from speechbrain.lobes.models.ECAPA_TDNN import ECAPA_TDNN as SpeechBrainECAPA
 
-    from course.models.convert import ecapa_from_speechbrain
+    from course.models.speechbrain_weights import ecapa_from_speechbrain
 
     torch.manual_seed(SEED)
     width = pick(CHANNELS, 64)  # a narrower model in smoke mode: same code paths, less arithmetic

@@ -185,7 +185,7 @@ print("(S[0] is small here too, but only because CMN made every channel's mean 0
 
 # %%
 u = utterances[0]
-u_raw = fbank(read(paths[0])[0], cmn=False)  # (80, T), no mean subtracted
+u_raw = fbank(read(paths[0])[0], mean_norm=False)  # (80, T), no mean subtracted
 tiled = u_raw[:, : (u_raw.shape[1] // WINDOW) * WINDOW]  # cut to a multiple of W
 tstp_mean, tstp_std = pooling.build("TSTP", D)(tiled[None])[0].split(D)
 print(f"channel means of these frames: {tstp_mean.min():.2f} … {tstp_mean.max():.2f}")

@@ -53,7 +53,7 @@ import torch
 from IPython.display import Audio, display
 
 from course import fetch, pretrained
-from course.audio import read
+from course.audio import SAMPLE_RATE, read
 from course.data import council
 from course.data.corpus import load_trials
 from course.env import is_smoke
@@ -392,7 +392,7 @@ path = chosen[0]
 weights = inside_of["VoxCeleb ECAPA"][path][0]
 focused = int(np.argmin(attention_entropy(weights.numpy())))
 wave = read(path)[0]
-fig = plot_attention_timeline(wave.numpy(), 16000, features(wave).numpy(), weights.numpy(), row=focused,
+fig = plot_attention_timeline(wave.numpy(), SAMPLE_RATE, features(wave).numpy(), weights.numpy(), row=focused,
                               title=f"VoxCeleb ECAPA on {speaker_of[path]} ({meeting_of[path]})",
                               row_label=f"channel {focused} (the most focused)")
 plt.show()

@@ -1,5 +1,5 @@
-"""The ``Example`` in the docstrings of course.pooling and course.heads runs and prints what it says
-(doctest), and every pooling and head class has one."""
+"""The ``Example`` in the docstrings of course.pooling, course.heads and course.models runs and prints
+what it says (doctest), and every pooling, head and model class has one."""
 
 import doctest
 import importlib
@@ -9,9 +9,10 @@ import pytest
 import torch
 
 import course.heads
+import course.models
 import course.pooling
 
-PACKAGES = [course.pooling, course.heads]
+PACKAGES = [course.pooling, course.heads, course.models]
 MODULES = sorted(info.name for package in PACKAGES
                  for info in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + "."))
 
@@ -33,3 +34,8 @@ def test_every_pooling_class_has_an_example(name):
 @pytest.mark.parametrize("name", course.heads.available())
 def test_every_head_class_has_an_example(name):
     assert "Example" in (course.heads.HEADS[name].__doc__ or ""), name
+
+
+@pytest.mark.parametrize("name", course.models.available())
+def test_every_model_class_has_an_example(name):
+    assert "Example" in (course.models.model_class(name).__doc__ or ""), name

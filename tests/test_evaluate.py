@@ -51,4 +51,5 @@ def test_model_training_mode_is_restored(corpus):
 
 def test_baseline_evaluation_runs_on_a_corpus(corpus):
     result = baseline_evaluate(corpus)
-    assert result["eer_%"] == pytest.approx(100 * metrics.eer(result["scores"], result["labels"]))
+    assert result.keys() == embed_and_score(MeanStd(), corpus).keys()  # one result format
+    assert result["eer"] == pytest.approx(metrics.eer(result["scores"], result["labels"]))

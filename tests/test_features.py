@@ -27,7 +27,7 @@ def test_fbank_without_cmn_equals_torchaudio_kaldi_on_int16_scale(speech):
     wave = speech[0]
     reference = torchaudio.compliance.kaldi.fbank(wave[None] * 32768, num_mel_bins=80, dither=0.0,
                                                   window_type="povey", energy_floor=0.0).T
-    torch.testing.assert_close(features.fbank(wave, cmn=False), reference)
+    torch.testing.assert_close(features.fbank(wave, mean_norm=False), reference)
 
 
 def test_cmn_makes_every_bin_zero_mean(speech):
@@ -71,3 +71,12 @@ def test_batched_fbank_padded_batch_equals_each_utterance_alone(speech):
         assert frames[i] == alone.shape[1] == features.num_frames(wave.numel())
         torch.testing.assert_close(feats[i, :, : frames[i]], alone, atol=1e-4, rtol=1e-4)
         assert torch.all(feats[i, :, frames[i]:] == 0)
+
+
+def test_fbank_old_cmn_keyword_still_works_with_a_deprecation_warning():
+    wave = 0.1 * torch.randn(4000, generator=torch.Generator().manual_seed(0))
+    with pytest.warns(DeprecationWarning, match="mean_norm"):
+        old = features.fbank(wave, cmn=False)
+    torch.testing.assert_close(old, features.fbank(wave, mean_norm=False))
+    with pytest.raises(TypeError, match="cmm"):
+        features.fbank(wave, cmm=False)

@@ -35,7 +35,7 @@ def test_speechbrain_fbank_equals_speechbrain_fbank_and_sentence_norm(samples):
 
 def test_without_cmn_equals_speechbrain_fbank_exactly():
     wave = speechlike(seed=1)
-    torch.testing.assert_close(speechbrain_fbank(wave, cmn=False), sb_features.Fbank(n_mels=80)(wave[None])[0].T,
+    torch.testing.assert_close(speechbrain_fbank(wave, mean_norm=False), sb_features.Fbank(n_mels=80)(wave[None])[0].T,
                                atol=1e-4, rtol=0)
 
 
@@ -47,7 +47,7 @@ def test_mel_filters_equal_speechbrains_filterbank_matrix():
 
 
 def test_values_are_clamped_80_db_below_the_utterance_maximum():
-    feats = speechbrain_fbank(speechlike(silence=0.5), cmn=False)
+    feats = speechbrain_fbank(speechlike(silence=0.5), mean_norm=False)
     assert feats.min() == pytest.approx(feats.max().item() - 80.0, abs=1e-3)
 
 

@@ -3,7 +3,8 @@
 import torch
 import torch.nn.functional as F
 
-from course.models.masking import lengths_mask, reflect_pad, time_mean
+from course.masks import time_mean
+from course.models.masking import lengths_mask, reflect_pad
 
 
 def test_reflect_pad_without_mask_is_torch_reflect():

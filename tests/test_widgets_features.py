@@ -19,7 +19,7 @@ def test_explorer_plots_the_library_fbank_for_its_settings():
     w.controls["mel_bins"].value = 40
     w.controls["window_ms"].value = 50.0
     w.controls["hop_ms"].value = 20.0
-    expected = fbank(_wave(), num_mel_bins=40, frame_length=50.0, frame_shift=20.0, cmn=False)
+    expected = fbank(_wave(), num_mel_bins=40, frame_length=50.0, frame_shift=20.0, mean_norm=False)
     torch.testing.assert_close(torch.from_numpy(w.last_plotted["features"]), expected)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from course.checks import check, check_function
+from course.masks import frame_mask
 from course.models.aca_net import ACANet
 from course.models.eres2net import ERes2Net, ERes2NetBlock
 from course.pooling.cross_attention import multi_head_attention
@@ -44,7 +45,7 @@ def _check_integers(fn, cases: list[tuple], expected: list[int], name: str) -> b
 
 def reference_cross_attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, length: int) -> torch.Tensor:
     """One head: softmax over the first ``length`` frames of q kᵀ/√d, times v → (N, d)."""
-    mask = (torch.arange(k.shape[0]) < length)[None, None, :]
+    mask = frame_mask(torch.tensor([length]), k.shape[0])  # (1, 1, T)
     out, _ = multi_head_attention(q[None], k[None], v[None], heads=1, mask=mask)
     return out[0]
 

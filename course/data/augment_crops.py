@@ -25,12 +25,12 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from course.audio import AudioError, fix_length, info
+from course.audio import SAMPLE_RATE, AudioError, fix_length, info
 from course.data.augment import Augment, AugmentConfig
 from course.data.corpus import read_split
-from course.features import fbank
+from course.features import FRAME_LENGTH_MS, FRAME_SHIFT_MS, fbank
 
-SAMPLE_RATE, WINDOW, HOP = 16000, 400, 160
+WINDOW, HOP = int(SAMPLE_RATE * FRAME_LENGTH_MS / 1000), int(SAMPLE_RATE * FRAME_SHIFT_MS / 1000)  # 400, 160
 
 
 def samples_for(frames: int) -> int:
@@ -127,7 +127,7 @@ class WaveCrops(Dataset):
         wave = fix_length(wave, samples)
         if self.augment is not None:
             wave = self.augment(wave, generator)
-        return fbank(wave, SAMPLE_RATE, cmn=self.cmn), self.labels[utterance] + copy * len(self.speakers)
+        return fbank(wave, SAMPLE_RATE, mean_norm=self.cmn), self.labels[utterance] + copy * len(self.speakers)
 
 
 def change_speed(wave: torch.Tensor, speed: float) -> torch.Tensor:

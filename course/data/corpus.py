@@ -11,6 +11,8 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from course.audio import SAMPLE_RATE
+
 SPLIT_FILE, TRIAL_FILE = "iden_split.txt", "veri_test2.txt"
 SPLIT_CODES = {"train": ("1",), "val": ("2",), "test": ("3",), "train+val": ("1", "2")}
 
@@ -85,7 +87,7 @@ def check_files_exist(paths, source: str) -> None:
         raise FileNotFoundError(f"{source}: {len(missing)} of {len(paths)} referenced files are missing, e.g. {first}")
 
 
-def check_audio(paths, sample_rate: int = 16000) -> dict:
+def check_audio(paths, sample_rate: int = SAMPLE_RATE) -> dict:
     """Open every file's header: raise on unreadable, empty or non-finite (float WAV with NaN) ones,
     naming them, before any training starts; warn once about other rates or stereo."""
     from course.audio import AudioError, info, non_finite_samples

@@ -26,7 +26,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import os
 import random
 import zipfile
 from collections import defaultdict
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from course import fetch
 from course.data.corpus import SPLIT_FILE, TRIAL_FILE
+from course.paths import atomic_path
 
 ALL_TRIALS_FILE = "veri_all.txt"
 METADATA_FILE = "council.json"
@@ -117,9 +117,8 @@ def build(archive: str | Path, root: str | Path, min_seconds: float = MIN_SECOND
             target = root / "wav" / clip
             if not (target.is_file() and target.stat().st_size == len(data)):  # resume: keep finished clips
                 target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-                tmp.write_bytes(data)
-                tmp.replace(target)
+                with atomic_path(target) as tmp:
+                    tmp.write_bytes(data)
     balanced, everything = make_trials(list(clips), seed)
     _write_lines(root / SPLIT_FILE, [f"3 {clip}" for clip in clips])
     _write_lines(root / TRIAL_FILE, [f"{label} {a} {b}" for label, a, b in balanced])
@@ -132,9 +131,8 @@ def build(archive: str | Path, root: str | Path, min_seconds: float = MIN_SECOND
         "clips": clips, "dropped": dropped, "seconds": round(sum(clips.values()), 1),
         "trials": _counts(balanced), "all_trials": _counts(everything),
     }
-    tmp = root / (METADATA_FILE + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=1) + "\n")
-    tmp.replace(root / METADATA_FILE)
+    with atomic_path(root / METADATA_FILE) as tmp:
+        tmp.write_text(json.dumps(meta, indent=1) + "\n")
     if progress:
         print(f"council corpus at {root}: {len(clips)} clips of {len(meta['speakers'])} speakers in "
               f"{len(meta['meetings'])} meetings ({meta['seconds'] / 60:.1f} min); {len(dropped)} clip(s) under "
@@ -182,9 +180,8 @@ def _counts(trials) -> dict:
 
 
 def _write_lines(path: Path, lines: list[str]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
 
 
 def metadata(root: str | Path | None = None) -> dict:

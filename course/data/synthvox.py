@@ -26,14 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
+from course.audio import SAMPLE_RATE
+from course.data.corpus import SPLIT_FILE, TRIAL_FILE
 from course.data.synthvox_voices import _SESSION, _UTTERANCE, rng, sample_voice, sentence
-
-SAMPLE_RATE = 16000  # the channel module (scipy.signal, slow to import) is loaded only to generate
+from course.paths import atomic_path
 
 # Bump whenever a change to synthvox*.py or espeak.py changes the bytes generated:
 # cached corpora with an older version are then regenerated.
 FORMAT_VERSION = 3
-SPLIT_FILE, TRIAL_FILE, METADATA_FILE, COMPLETE_FILE = "iden_split.txt", "veri_test2.txt", "metadata.json", "COMPLETE"
+METADATA_FILE, COMPLETE_FILE = "metadata.json", "COMPLETE"
 
 
 @dataclass(frozen=True)
@@ -208,9 +209,8 @@ def _write_one(job) -> None:
 
     root, config, spk, sess, utt = job
     path = root / "wav" / relative_path(config, spk, sess, utt)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.wav")
-    write(tmp, synthesize(config, spk, sess, utt), SAMPLE_RATE)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        write(tmp, synthesize(config, spk, sess, utt), SAMPLE_RATE)
 
 
 def regenerate(root: str | Path, relative: str) -> np.ndarray:

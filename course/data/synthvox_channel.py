@@ -17,7 +17,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import signal
 
-SAMPLE_RATE = 16000
+from course.audio import SAMPLE_RATE
+
 NOISES = ("white", "pink", "brown", "hum")
 
 

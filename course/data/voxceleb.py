@@ -28,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from course.audio import SAMPLE_RATE
+from course.data.corpus import SPLIT_FILE, TRIAL_FILE
+
 VOX1_TEST_SPEAKERS = frozenset(f"id{n}" for n in range(10270, 10310))
 VOX1_E_H_LISTS = ("list_test_all2.txt", "list_test_all.txt", "list_test_hard2.txt", "list_test_hard.txt")
 _SPEAKER = re.compile(r"^id\d{5}$")
@@ -86,8 +89,8 @@ def prepare(root: str | Path, out: str | Path, speakers: int | None = None, utte
     from course.data.corpus import check_audio
 
     test_folder = wav_root(root)
-    if trial_list is None and (Path(root) / "veri_test2.txt").is_file():
-        trial_list = Path(root) / "veri_test2.txt"
+    if trial_list is None and (Path(root) / TRIAL_FILE).is_file():
+        trial_list = Path(root) / TRIAL_FILE
     trials = read_trial_list(trial_list) if trial_list is not None else []
     trial_files = sorted({p for _, a, b in trials for p in (a, b)})
     missing = [p for p in trial_files if not (test_folder / p).is_file()]
@@ -138,9 +141,9 @@ def prepare(root: str | Path, out: str | Path, speakers: int | None = None, utte
             raise RuntimeError(f"cannot create the symlink {link} ({error}); on Windows, enable developer "
                                "mode") from None
     lines = [f"1 {f}" for f in train_files] + [f"3 {f}" for f in trial_files]
-    (out / "iden_split.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (out / SPLIT_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     if trials:
-        (out / "veri_test2.txt").write_text("".join(f"{lab} {a} {b}\n" for lab, a, b in trials), encoding="utf-8")
+        (out / TRIAL_FILE).write_text("".join(f"{lab} {a} {b}\n" for lab, a, b in trials), encoding="utf-8")
     info = {"source": str(Path(root).resolve()), "train_source": str(train_folder.resolve()), "seed": seed,
             "speakers": len(chosen), "train_utterances": len(train_files),
             "trial_list": str(trial_list) if trial_list else None, "trials": len(trials),
@@ -179,8 +182,8 @@ def convert_m4a(root: str | Path, out: str | Path) -> int:
         if target.exists():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run([ffmpeg, "-loglevel", "error", "-y", "-i", str(source), "-ac", "1", "-ar", "16000",
-                                 str(target)], capture_output=True, text=True)
+        result = subprocess.run([ffmpeg, "-loglevel", "error", "-y", "-i", str(source), "-ac", "1",
+                                 "-ar", str(SAMPLE_RATE), str(target)], capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"{source}: FFmpeg failed: {result.stderr.strip()[:200]}")
     return len(sources)

@@ -29,10 +29,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from course.masks import check_lengths, frame_mask, zero_padding
 from course.models.base import EmbeddingModel, register
 from course.models.blocks import ConvReluBN
-from course.models.masking import lengths_mask, zero_padding
-from course.pooling.base import check_lengths, frame_mask
+from course.models.masking import lengths_mask
 from course.pooling.cross_attention import multi_head_attention, sinusoidal_encoding
 
 # A CPU configuration (84,801 parameters). Its latents start at unit scale: with the public code's
@@ -144,6 +144,13 @@ class ACANet(EmbeddingModel):
         positional: add the time-indexed sinusoidal encoding to the frames.
         latent_std: standard deviation of the latents' truncated-normal initialisation (0.02 as the
             public code; larger values start the latents further apart).
+
+    Example:
+        >>> f"{sum(p.numel() for p in ACANet().parameters()):,}"  # the public example configuration
+        '4,553,601'
+        >>> model = ACANet(latents=16, dim=32, heads=2, mlp_dim=32, latent_mlp_dim=32).eval()
+        >>> model(torch.randn(2, 80, 120), torch.tensor([120, 70])).shape  # 16 latents: a 16-dimensional embedding
+        torch.Size([2, 16])
     """
 
     def __init__(self, in_dim: int = 80, latents: int = 192, dim: int = 256, blocks: int = 2,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course.pooling.base import check_lengths
+from course.masks import check_lengths
 
 _REGISTRY: dict[str, type[nn.Module]] = {}
 _ALIASES: dict[str, str] = {}

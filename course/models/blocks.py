@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course.models.masking import reflect_pad, time_mean, zero_padding
+from course.masks import time_mean, zero_padding
+from course.models.masking import reflect_pad
 
 PADDING_MODES = ("zeros", "reflect")
 

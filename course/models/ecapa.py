@@ -16,7 +16,7 @@ Two reference flavours differ only in details:
 - ``"speechbrain"``: the first split passes through; BN after the MFA's ReLU; attention
   conv → ReLU → BN → tanh → conv. 6,194,048 parameters at C=512: the 3,328 more are the
   MFA BN (2·1536) and the attention BN (2·128). SpeechBrain pads its convolutions by
-  reflection: pass ``padding_mode="reflect"`` to match it exactly (``course.models.convert``).
+  reflection: pass ``padding_mode="reflect"`` to match it exactly (``course.models.speechbrain_weights``).
 
 Unlike both, every layer here honours ``lengths``: padded frames never reach a valid one
 (see ``course.models.masking``), so a padded batch embeds each utterance as it would alone.
@@ -27,9 +27,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from course.masks import zero_padding
 from course.models.base import EmbeddingModel, register
 from course.models.blocks import ConvReluBN, SERes2Block
-from course.models.masking import lengths_mask, zero_padding
+from course.models.masking import lengths_mask
 from course.pooling import build as build_pooling
 
 FLAVOURS = ("wespeaker", "speechbrain")
@@ -54,6 +55,13 @@ class ECAPA_TDNN(EmbeddingModel):  # noqa: N801 - the paper's name
         dilations, kernel_size, se_bottleneck: the blocks' dilations (2, 3, 4), kernel (3)
             and SE bottleneck (128).
         padding_mode: "zeros", or "reflect" as SpeechBrain.
+
+    Example:
+        >>> f"{sum(p.numel() for p in ECAPA_TDNN().parameters()):,}"  # WeSpeaker's ECAPA_TDNN_GLOB_c512
+        '6,190,720'
+        >>> model = ECAPA_TDNN(channels=64).eval()  # a CPU-sized width
+        >>> model(torch.randn(2, 80, 120), torch.tensor([120, 70])).shape  # the second is padded after 70 frames
+        torch.Size([2, 192])
     """
 
     def __init__(self, in_dim: int = 80, channels: int = 512, mfa_channels: int | None = None,

@@ -38,9 +38,9 @@ import math
 import torch
 from torch import nn
 
+from course.masks import frame_mask, zero_padding
 from course.models.base import EmbeddingModel, register
 from course.pooling import build as build_pooling
-from course.pooling.base import frame_mask
 
 STAGE_BLOCKS = (3, 4, 6, 3)
 
@@ -62,10 +62,6 @@ def time_mask(lengths: torch.Tensor | None, frames: int, like: torch.Tensor) -> 
     if lengths is None:
         return None
     return frame_mask(lengths, frames, like.device).unsqueeze(1).to(like.dtype)
-
-
-def zero_padded(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    return x if mask is None else x * mask
 
 
 def clipped_relu() -> nn.Module:
@@ -128,7 +124,7 @@ class ERes2NetBlock(nn.Module):
                 h = x_i + outputs[-1]  # Res2Net: add the previous split's output
             else:
                 h = self.fuse[i - 1](outputs[-1], x_i)  # LFF: fuse it by attention
-            outputs.append(self.act(bn(conv(zero_padded(h, mask)))))  # the 3×3 conv mixes time
+            outputs.append(self.act(bn(conv(zero_padding(h, mask)))))  # the 3×3 conv mixes time
         out = self.bn3(self.conv3(torch.cat(outputs, dim=1)))
         return self.act(out + self.shortcut(x))
 
@@ -146,6 +142,13 @@ class ERes2Net(EmbeddingModel):
         reduction: r of every AFF (4).
         fuse_stages: stages (1-based) whose blocks use local feature fusion ((3, 4)).
         pooling: any registered pooling over 16m·⌈F/8⌉ channels (TSTP); pooling_kwargs go to it.
+
+    Example:
+        >>> f"{sum(p.numel() for p in ERes2Net().parameters()):,}"  # 3D-Speaker's ERes2Net base
+        '6,610,688'
+        >>> model = ERes2Net(channels=8).eval()  # a CPU-sized stem
+        >>> model(torch.randn(2, 80, 120), torch.tensor([120, 70])).shape  # the second is padded after 70 frames
+        torch.Size([2, 192])
     """
 
     def __init__(self, in_dim: int = 80, channels: int = 32, embed_dim: int = 192,
@@ -184,7 +187,7 @@ class ERes2Net(EmbeddingModel):
         lengths = self.check_input(x, lengths)
         h = x.unsqueeze(1)  # (B, 1, F, T): the fbank as an image
         mask = time_mask(lengths, h.shape[-1], h)
-        h = torch.relu(self.stem_bn(self.stem(zero_padded(h, mask))))
+        h = torch.relu(self.stem_bn(self.stem(zero_padding(h, mask))))
         out = {}
         for j, stage in enumerate(self.stages, start=1):
             for block in stage:
@@ -196,10 +199,10 @@ class ERes2Net(EmbeddingModel):
             if j == 1:
                 fused = h
             else:  # GFF: the finer fused map, downsampled, fused with this stage's output
-                down = self.downsample[j - 2](zero_padded(fused, out[f"mask{j - 1}"]))
+                down = self.downsample[j - 2](zero_padding(fused, out[f"mask{j - 1}"]))
                 fused, out[f"w{j}"] = self.global_fuse[j - 2](h, down, return_weights=True)
                 out[f"g{j}"] = fused
-        out["frames"] = zero_padded(fused, mask)
+        out["frames"] = zero_padding(fused, mask)
         return out
 
     def frame_features(self, x: torch.Tensor, lengths: torch.Tensor | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from course.pooling.base import check_lengths, frame_mask
+from course.masks import check_lengths, frame_mask
 
 
 def lengths_mask(x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor | None:
@@ -24,18 +24,6 @@ def lengths_mask(x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor 
     if lengths is None:
         return None
     return frame_mask(lengths, x.shape[-1], x.device).to(x.dtype)
-
-
-def zero_padding(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """Padded frames set to zero (a copy); ``x`` itself when there is no mask."""
-    return x if mask is None else x * mask
-
-
-def time_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """Mean over the valid frames: ``(B, C, T)`` → ``(B, C)``."""
-    if mask is None:
-        return x.mean(dim=-1)
-    return (x * mask).sum(dim=-1) / mask.sum(dim=-1)
 
 
 def reflect_pad(x: torch.Tensor, pad: int, mask: torch.Tensor | None) -> torch.Tensor:

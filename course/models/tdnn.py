@@ -22,9 +22,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from course.masks import zero_padding
 from course.models.base import EmbeddingModel, register
 from course.models.blocks import ConvReluBN
-from course.models.masking import lengths_mask, zero_padding
+from course.models.masking import lengths_mask
 from course.pooling import build as build_pooling
 
 FRAME_LAYERS = ((512, 5, 1), (512, 3, 2), (512, 3, 3), (512, 1, 1), (1500, 1, 1))  # (width, kernel, dilation)
@@ -44,6 +45,13 @@ class XVector(EmbeddingModel):
         pooling: any registered pooling name (TSTP: mean and standard deviation);
             pooling_kwargs are passed to it.
         padding_mode: "zeros", or "reflect" as SpeechBrain's Xvector.
+
+    Example:
+        >>> model = XVector().eval()
+        >>> f"{sum(p.numel() for p in model.parameters()):,}"  # segment7 included
+        '4,619,668'
+        >>> model(torch.randn(2, 80, 120), torch.tensor([120, 70])).shape  # the second is padded after 70 frames
+        torch.Size([2, 512])
     """
 
     def __init__(self, in_dim: int = 80, frame_layers=FRAME_LAYERS, embed_dim: int = 512,

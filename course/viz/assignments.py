@@ -5,9 +5,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course.features import FRAMES_PER_SECOND
+
 
 def plot_assignments(features: np.ndarray, assignments: np.ndarray, counts: np.ndarray, ghosts: int = 0,
-                     frame_rate: float = 100.0, title: str = "") -> plt.Figure:
+                     frame_rate: float = FRAMES_PER_SECOND, title: str = "") -> plt.Figure:
     """Frames (F, T) on top, the soft assignments (K + G, T) below, and each cluster's soft count.
 
     The last ``ghosts`` rows of ``assignments`` are GhostVLAD's ghost clusters.

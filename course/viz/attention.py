@@ -10,8 +10,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-FRAME_SHIFT_S = 0.010
-FRAME_LENGTH_S = 0.025
+from course.features import FRAME_LENGTH_MS, FRAME_SHIFT_MS
+
+FRAME_SHIFT_S = FRAME_SHIFT_MS / 1000
+FRAME_LENGTH_S = FRAME_LENGTH_MS / 1000
 
 
 def frame_times(frames: int, shift_s: float = FRAME_SHIFT_S, length_s: float = FRAME_LENGTH_S) -> np.ndarray:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course.audio import SAMPLE_RATE
+from course.features import FRAME_SHIFT_MS
 
-def plot_waveform(wave, sample_rate: int = 16000, ax=None, title: str = "Waveform"):
+
+def plot_waveform(wave, sample_rate: int = SAMPLE_RATE, ax=None, title: str = "Waveform"):
     wave = np.asarray(wave)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 2.2))
@@ -15,7 +18,7 @@ def plot_waveform(wave, sample_rate: int = 16000, ax=None, title: str = "Wavefor
     return ax.figure
 
 
-def plot_features(feats, ax=None, title: str = "Log-mel filterbank", frame_shift_ms: float = 10.0,
+def plot_features(feats, ax=None, title: str = "Log-mel filterbank", frame_shift_ms: float = FRAME_SHIFT_MS,
                   ylabel: str = "mel bin", colorbar: str = "log energy"):
     """A (bins, frames) matrix as an image, time in seconds along x."""
     feats = np.asarray(feats)
@@ -29,7 +32,7 @@ def plot_features(feats, ax=None, title: str = "Log-mel filterbank", frame_shift
     return ax.figure
 
 
-def plot_filterbank(banks, sample_rate: int = 16000, ax=None, title: str = "Mel filterbank", every: int = 1):
+def plot_filterbank(banks, sample_rate: int = SAMPLE_RATE, ax=None, title: str = "Mel filterbank", every: int = 1):
     """Triangular filters (bins, fft_bins) against frequency in Hz."""
     banks = np.asarray(banks)
     if ax is None:
@@ -41,7 +44,7 @@ def plot_filterbank(banks, sample_rate: int = 16000, ax=None, title: str = "Mel 
     return ax.figure
 
 
-def plot_frames(wave, frame_length: int, frame_shift: int, count: int = 4, sample_rate: int = 16000, ax=None,
+def plot_frames(wave, frame_length: int, frame_shift: int, count: int = 4, sample_rate: int = SAMPLE_RATE, ax=None,
                 window=None, title: str = "Framing"):
     """The first ``count`` frames marked on the waveform (and the window shape over the first)."""
     wave = np.asarray(wave)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-FRAME_SHIFT_MS = 10.0
+from course.features import FRAME_SHIFT_MS
 
 
 def plot_receptive_field(names, counted, measured=None, title="Receptive field after each layer"):

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from course.audio import SAMPLE_RATE
-from course.features import fbank
+from course.features import FRAME_LENGTH_MS, FRAME_SHIFT_MS, NUM_MEL_BINS, fbank
 from course.viz.features import plot_features
 from course.widgets.output import show_figure
 
@@ -20,11 +20,11 @@ class FbankExplorer:
         self.waveform, self.sample_rate, self.title = waveform, sample_rate, title
         style = {"description_width": "110px"}
         self.controls = {
-            "window_ms": widgets.FloatSlider(value=25.0, min=5.0, max=100.0, step=5.0, description="window (ms)",
-                                             continuous_update=False, style=style),
-            "hop_ms": widgets.FloatSlider(value=10.0, min=2.5, max=50.0, step=2.5, description="hop (ms)",
+            "window_ms": widgets.FloatSlider(value=FRAME_LENGTH_MS, min=5.0, max=100.0, step=5.0,
+                                             description="window (ms)", continuous_update=False, style=style),
+            "hop_ms": widgets.FloatSlider(value=FRAME_SHIFT_MS, min=2.5, max=50.0, step=2.5, description="hop (ms)",
                                           continuous_update=False, style=style),
-            "mel_bins": widgets.IntSlider(value=80, min=10, max=128, step=2, description="mel bins",
+            "mel_bins": widgets.IntSlider(value=NUM_MEL_BINS, min=10, max=128, step=2, description="mel bins",
                                           continuous_update=False, style=style),
             "cmn": widgets.Checkbox(value=False, description="mean normalisation (CMN)", style=style),
         }
@@ -44,7 +44,7 @@ class FbankExplorer:
         v = self.values()
         try:
             feats = fbank(self.waveform, self.sample_rate, num_mel_bins=v["mel_bins"], frame_length=v["window_ms"],
-                          frame_shift=v["hop_ms"], cmn=v["cmn"])
+                          frame_shift=v["hop_ms"], mean_norm=v["cmn"])
         except Exception as error:  # noqa: BLE001 - e.g. more mel bins than FFT bins at a short window
             with self.output:
                 self.output.clear_output(wait=True)

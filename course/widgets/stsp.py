@@ -9,12 +9,12 @@ import numpy as np
 import torch
 from IPython.display import display
 
-from course.features import FRAME_SHIFT_MS
+from course.features import FRAMES_PER_SECOND
 from course.pooling.spectral import dc_statistics, make_window, short_time_spectrum, spectral_statistics
 from course.viz.spectral import plot_stsp
 from course.widgets.output import show_figure
 
-FRAME_RATE = 1000.0 / FRAME_SHIFT_MS  # frames per second: 100 at the 10 ms frame shift
+FRAME_RATE = FRAMES_PER_SECOND  # 100 frames per second at the 10 ms frame shift
 
 
 def stsp_views(frames: torch.Tensor, channel: int, window_length: int, hop: int, bins: int,

@@ -1,10 +1,10 @@
-"""Parity with SpeechBrain 1.1.2's ECAPA_TDNN through course.models.convert."""
+"""Parity with SpeechBrain 1.1.2's ECAPA_TDNN through course.models.speechbrain_weights."""
 
 import pytest
 import torch
 
 from course.checks import assert_close
-from course.models.convert import ecapa_from_speechbrain, load_speechbrain_checkpoint, speechbrain_to_course
+from course.models.speechbrain_weights import ecapa_from_speechbrain, load_speechbrain_checkpoint, speechbrain_to_course
 
 ECAPA = pytest.importorskip("speechbrain.lobes.models.ECAPA_TDNN").ECAPA_TDNN
 
