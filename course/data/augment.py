@@ -24,7 +24,8 @@ from pathlib import Path
 
 import torch
 
-SAMPLE_RATE = 16000
+from course.audio import SAMPLE_RATE
+
 NOISE_KINDS = ("white", "pink", "babble", "folder")
 
 

@@ -13,15 +13,15 @@ longest item and returns the lengths, so variable-length batches work too.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import torch
 from torch.utils.data import Dataset
 
 from course.audio import fix_length, read
-from course.data.corpus import check_audio, read_split
+from course.data.corpus import SPLIT_FILE, check_audio, read_split
 from course.features import fbank
+from course.paths import atomic_path
 
 # Bump when the features computed for a file change (course.features.fbank), to void disk caches.
 FEATURE_VERSION = 1
@@ -55,7 +55,7 @@ class SpeakerChunks(Dataset):
         from course.paths import cache_dir
 
         digest = hashlib.sha1(f"{FEATURE_VERSION}|{self.root.resolve()}|{self.split}|{self.cmn}".encode())
-        for name in ("iden_split.txt", "COMPLETE", "voxceleb.json"):
+        for name in (SPLIT_FILE, "COMPLETE", "voxceleb.json"):
             if (self.root / name).is_file():
                 digest.update((self.root / name).read_bytes())
         return cache_dir("features") / f"{digest.hexdigest()[:20]}.pt"
@@ -72,10 +72,9 @@ class SpeakerChunks(Dataset):
         return [p.relative_to(self.root).as_posix() for p in self.paths]
 
     def _save(self) -> None:
-        tmp = self._disk.with_name(f"{self._disk.stem}.{os.getpid()}.tmp")
-        torch.save({"paths": self._relative_paths(),
-                    "features": [self._features[i] for i in range(len(self.paths))]}, tmp)
-        os.replace(tmp, self._disk)
+        with atomic_path(self._disk) as tmp:
+            torch.save({"paths": self._relative_paths(),
+                        "features": [self._features[i] for i in range(len(self.paths))]}, tmp)
 
     @property
     def num_speakers(self) -> int:
@@ -94,7 +93,7 @@ class SpeakerChunks(Dataset):
         if feats is None:
             wave, rate = read(self.paths[index], warn=False)
             try:
-                feats = fbank(wave, rate, cmn=self.cmn)
+                feats = fbank(wave, rate, mean_norm=self.cmn)
             except ValueError as error:  # e.g. shorter than one 25 ms frame
                 raise ValueError(f"{self.paths[index]}: {error}") from None
             if self.cache:

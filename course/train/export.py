@@ -9,12 +9,11 @@ model from it; it also reads ``cached_fit``'s files and training checkpoints
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import torch
 
+from course.paths import atomic_path
 from course.train import builders
 from course.train.config import TrainConfig
 from course.train.loop import CheckpointError, read_checkpoint
@@ -29,12 +28,8 @@ def save_model(path: str | Path, result, extra: dict | None = None) -> Path:
                "losses": result.losses, "accuracies": result.accuracies, "seconds": result.seconds,
                "cpu_seconds": result.cpu_seconds, "history": result.history, "threshold": result.threshold,
                "score_mean": result.score_mean, **(extra or {})}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{time.time_ns()}.tmp")
-    try:
+    with atomic_path(path) as tmp:  # concurrent readers never see a half-written file
         torch.save(payload, tmp)
-        tmp.replace(path)  # atomic: concurrent readers never see a half-written file
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

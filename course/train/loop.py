@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import resource
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +31,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from course.env import device as default_device
-from course.env import seed_everything
+from course.env import seed_everything, torch_threads
+from course.paths import atomic_path
 from course.train import builders, distributed
 from course.train.config import TrainConfig
 
@@ -98,18 +98,6 @@ def amp_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
     return torch.bfloat16 if config.amp == "bf16" else torch.float16
 
 
-@contextmanager
-def cpu_threads(threads: int | None):
-    """Run with ``threads`` torch CPU threads (None: unchanged), restoring the setting after."""
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def cpu_time() -> float:
     """CPU seconds of this process and of its finished children (DataLoader workers of past epochs)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -130,7 +118,7 @@ def fit(config: TrainConfig, progress: bool = True, checkpoint: str | Path | Non
         ``state`` = {"step", "losses", "accuracies", "history", "steps"} (live plots).
     validate: validate at the end even when ``config.val_every`` is 0.
     """
-    with cpu_threads(config.threads):
+    with torch_threads(config.threads):
         return _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, callback, validate)
 
 
@@ -273,12 +261,8 @@ def save_checkpoint(path, config: TrainConfig, parts: dict, state: dict) -> None
                "torch_rng": torch.get_rng_state(),
                "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
                **{name: part.state_dict() for name, part in parts.items()}}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{time.time_ns()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read_checkpoint(path) -> dict:

@@ -57,11 +57,11 @@ def robustness_table(systems: dict, root: str | Path, conditions=CONDITIONS, pro
     """
     from tqdm.auto import tqdm
 
-    from course.train.loop import cpu_threads
+    from course.env import torch_threads
 
     trials = load_trials(root)
     table = {name: {} for name in systems}
-    with cpu_threads(1):
+    with torch_threads(1):
         for condition in tqdm(conditions, desc="conditions", disable=not progress):
             waves = degraded_waves(root, condition)
             for name, embed in systems.items():

@@ -74,7 +74,7 @@ def plot_embedding_map(points: np.ndarray, labels, ax=None, title: str = "t-SNE 
         _, ax = plt.subplots(figsize=(5.5, 5.0))
     labels = np.asarray(labels)
     names = sorted(set(labels.tolist()))
-    colours = plt.get_cmap("tab20" if len(names) > 10 else "tab10")
+    colours = plt.get_cmap("tab10")  # ten distinguishable hues; the marker tells the 11th speaker from the 1st
     for k, name in enumerate(names):
         chosen = labels == name
         ax.scatter(points[chosen, 0], points[chosen, 1], s=12, color=colours(k % colours.N),
