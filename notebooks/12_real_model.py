@@ -179,7 +179,8 @@ plt.show()
 # Three systems score the same trials, each embedding every clip whole and scoring by cosine after
 # subtracting the mean embedding (as `course.evaluate` does): the VoxCeleb ECAPA with its own
 # features; the no-training baseline (mean and standard deviation of the log-mel, notebook 00);
-# and the small ECAPA the course trains on SynthVox in a few minutes (`course.train`, cached).
+# and the course model of notebook 10, the small ECAPA trained on augmented SynthVox
+# (`course.train.course_model()`, cached: whichever notebook runs first trains it).
 # The embedding functions take the model's features from the model itself
 # (`model.feature_type`, see `course.features.for_model`); passing others is allowed but warns.
 
@@ -190,7 +191,7 @@ from course import baseline
 from course.evaluate import embed_files
 from course.metrics import summary
 from course.scoring import score_trials
-from course.train import cached_fit, small_config
+from course.train import course_model
 
 
 def score(embeddings, trial_list=trials):
@@ -205,8 +206,8 @@ start = time.process_time()
 embedded = {"VoxCeleb ECAPA, its features": embed_files(model, files, batch_size=8, progress=True)}
 timings["VoxCeleb ECAPA"] = time.process_time() - start
 embedded["no-training baseline"] = baseline.embed_files(files)
-synthvox = cached_fit(small_config()).model.eval()
-embedded["SynthVox ECAPA (course)"] = embed_files(synthvox, files)
+synthvox = course_model().model.eval()
+embedded["SynthVox ECAPA (course model)"] = embed_files(synthvox, files)
 results = {name: score(e) for name, e in embedded.items()}
 print(f"{'system':32s} {'EER %':>7s} {'minDCF 0.01':>12s} {'minDCF 0.05':>12s}   ({len(trials)} trials)")
 for name, r in results.items():
@@ -452,12 +453,12 @@ def cross_meeting_nn_accuracy(embeddings):
     return float(np.mean([speaker_of[files[i]] == speaker_of[files[j]] for i, j in enumerate(nearest)]))
 
 
-shown = ["VoxCeleb ECAPA, its features", "SynthVox ECAPA (course)", "no-training baseline"]
+shown = ["VoxCeleb ECAPA, its features", "SynthVox ECAPA (course model)", "no-training baseline"]
 accuracy = {name: cross_meeting_nn_accuracy(embedded[name]) for name in shown}
 for name, value in accuracy.items():
     print(f"{name:32s} nearest cross-meeting clip is the same speaker: {100 * value:.0f}%")
 if CHECK_CLAIMS:
-    assert accuracy["VoxCeleb ECAPA, its features"] > max(accuracy["SynthVox ECAPA (course)"],
+    assert accuracy["VoxCeleb ECAPA, its features"] > max(accuracy["SynthVox ECAPA (course model)"],
                                                           accuracy["no-training baseline"])
 speakers = sorted(set(speaker_of.values()))
 markers = dict(zip(sorted(set(meeting_of.values())), "osD^vP*X"))
@@ -513,7 +514,7 @@ if REAL and importlib.util.find_spec("speechbrain") is not None:
 # %%
 from course.widgets.attention import attention_explorer
 
-explorer = attention_explorer(models={"VoxCeleb ECAPA (real)": model, "SynthVox ECAPA (course)": synthvox},
+explorer = attention_explorer(models={"VoxCeleb ECAPA (real)": model, "SynthVox ECAPA (course model)": synthvox},
                               utterances=chosen)
 cpu, wall = time.process_time() - cpu_start, time.perf_counter() - wall_start
 print(f"this notebook so far: {wall:.0f} s wall, {cpu:.0f} s CPU (process time, all threads); "

@@ -196,3 +196,13 @@ def test_small_config_trains_on_the_smoke_corpus(monkeypatch, tmp_path):
     feats = torch.randn(2, 80, 120)
     emb, weights = first.model.pooling(first.model.frame_features(feats)[0], return_weights=True)
     assert emb.shape[0] == 2 and torch.allclose(weights.sum(-1), torch.ones(()))
+
+
+def test_code_key_ignores_comments_and_docstrings_but_not_code():
+    from course.train.cache import code_text
+
+    source = 'def f(x):\n    """Twice x."""\n    return 2 * x  # doubled\n'
+    reworded = 'def f(x):\n    """Doubles its argument."""\n    # a new comment\n    return 2 * x\n'
+    edited = 'def f(x):\n    """Twice x."""\n    return 3 * x\n'
+    assert code_text(source) == code_text(reworded)
+    assert code_text(source) != code_text(edited)

@@ -2,13 +2,15 @@
 small model; the first trains it, the others load it in a second.
 
 The key hashes the config, the corpus it resolves to (smoke or default) and the
-source of every module that shapes the result (models, pooling, heads, data,
-features, this trainer): editing any of them retrains. Files live under
+code of every module that shapes the result (models, pooling, heads, data,
+features, this trainer): editing that code retrains; editing a comment or a
+docstring does not (the key hashes the syntax tree without docstrings). Files live under
 ``course.paths.cache_dir("train")`` and are never committed.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from pathlib import Path
@@ -26,15 +28,27 @@ CODE = ("train", "models", "pooling", "heads", "data", "features.py", "audio.py"
 
 
 def code_hash(parts=CODE) -> str:
-    """SHA-256 of the source files (path and text) of the listed parts of ``course``."""
+    """SHA-256 of the code (path and syntax tree) of the listed parts of ``course``."""
     digest = hashlib.sha256()
     for part in parts:
         target = PACKAGE / part
         files = sorted(target.rglob("*.py")) if target.is_dir() else [target] if target.exists() else []
         for file in files:
             digest.update(str(file.relative_to(PACKAGE)).encode())
-            digest.update(file.read_bytes())
+            digest.update(code_text(file.read_text()).encode())
     return digest.hexdigest()
+
+
+def code_text(source: str) -> str:
+    """What of a module's source decides its behaviour: the syntax tree, without comments and docstrings."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
 
 
 def cache_key(config: TrainConfig) -> str:
