@@ -1,0 +1,55 @@
+"""``python -m course.experiments shootout [--budget STEPS] [--seeds N] [--only NAMES] [--out FILE] [--workers N]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from course.experiments.results import DEFAULT_RESULTS
+
+
+def parser() -> argparse.ArgumentParser:
+    from course.experiments.systems import SYSTEMS
+
+    main = argparse.ArgumentParser(prog="python -m course.experiments", description="Experiments over many runs.")
+    commands = main.add_subparsers(dest="command", required=True)
+    shoot = commands.add_parser("shootout", help="every pooling on the course backbone, plus ERes2Net and ACA-Net",
+                                description="Train every system with the same steps, data order and seeds; "
+                                            "append one JSON line a run to --out (resumable).")
+    shoot.add_argument("--budget", type=int, default=None, metavar="STEPS",
+                       help="optimiser steps a run (default: small_config's steps)")
+    shoot.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 for every system (default 3)")
+    shoot.add_argument("--only", default=None, metavar="NAMES",
+                       help="comma-separated systems or pooling names (default: all): " + ", ".join(SYSTEMS))
+    shoot.add_argument("--out", default=str(DEFAULT_RESULTS), metavar="FILE",
+                       help="results file, one JSON line a run (default: results/shootout.jsonl)")
+    shoot.add_argument("--workers", type=int, default=1, help="training processes side by side (CPU; default 1)")
+    shoot.add_argument("--corpus", default=None, help="corpus root (default: the SynthVox default corpus)")
+    shoot.add_argument("--device", default=None, help="cpu, cuda... (default: the best available)")
+    shoot.add_argument("--list", action="store_true", help="print the systems and exit")
+    return main
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser().parse_args(argv)
+    from course.experiments.compare import format_table, summarise
+    from course.experiments.shootout import run_shootout
+    from course.experiments.systems import SYSTEMS
+
+    if args.list:
+        print("\n".join(SYSTEMS))
+        return 0
+    only = [name for name in args.only.split(",") if name.strip()] if args.only else None
+    try:
+        records = run_shootout(args.budget, args.seeds, only, args.out, args.workers, args.corpus, args.device,
+                               argv=["course.experiments", *argv])
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(format_table(summarise(records)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
