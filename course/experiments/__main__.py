@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     only = [name for name in args.only.split(",") if name.strip()] if args.only else None
     try:
         records = run_shootout(args.budget, args.seeds, only, args.out, args.workers, args.corpus, args.device,
-                               argv=["course.experiments", *argv])
+                               command=" ".join(["python -m course.experiments", *argv]))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

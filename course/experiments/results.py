@@ -13,7 +13,6 @@ import json
 import os
 import platform
 import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,8 +23,9 @@ FIELDS = ("system", "seed", "steps", "parameters", "pooled_dim", "eer", "min_dcf
           "train_cpu_seconds")
 
 
-def provenance(argv=None) -> dict:
-    """Command, commit (with a ``+dirty`` mark for uncommitted changes), machine and date of this invocation."""
+def provenance(command: str) -> dict:
+    """``command``, the commit (with a ``+dirty`` mark for uncommitted changes to tracked files), the
+    machine and the date of this invocation."""
     import torch
 
     def git(*args):
@@ -42,9 +42,7 @@ def provenance(argv=None) -> dict:
         device = torch.cuda.get_device_name(0)
     else:
         device = f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} logical cores visible)"
-    argv = sys.argv if argv is None else argv
-    return {"command": " ".join(["python -m course.experiments", *argv[1:]]) if argv else "",
-            "commit": commit, "machine": f"{platform.node()} · {device}",
+    return {"command": command, "commit": commit, "machine": f"{platform.node()} · {device}",
             "torch": torch.__version__, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 

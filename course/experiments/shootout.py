@@ -84,10 +84,11 @@ def plan(systems, seeds: int, steps: int, done) -> list[tuple[str, int]]:
 
 def run_shootout(steps: int | None = None, seeds: int = 3, only=None, out: str | Path = DEFAULT_RESULTS,
                  workers: int = 1, corpus: str | None = None, device: str | None = None, progress: bool = True,
-                 argv=None) -> list[dict]:
+                 command: str | None = None) -> list[dict]:
     """Train every system of ``only`` (all by default) with seeds 0..``seeds``−1 and append each
     result to ``out``; runs already in ``out`` with the same budget are kept, not retrained.
-    Returns the records of ``out`` for the chosen systems and seeds (old and new)."""
+    Returns the records of ``out`` for the chosen systems and seeds (old and new). ``command``: how
+    the provenance names this invocation (the CLI passes its command line; by default the call)."""
     if seeds < 1:
         raise ValueError(f"--seeds: expected at least 1, got {seeds}")
     if workers < 1:
@@ -103,13 +104,13 @@ def run_shootout(steps: int | None = None, seeds: int = 3, only=None, out: str |
         device = f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu"
     out = Path(out)
     todo = plan(systems, seeds, steps, done_keys(read_results(out), steps))[rank::world]
-    origin = provenance(argv)
+    origin = provenance(command or f"course.experiments.run_shootout(steps={steps}, seeds={seeds}, "
+                                   f"only={systems}, workers={workers}, corpus={corpus!r}, device={device!r})")
     jobs = [{"system": s, "seed": seed, "steps": steps, "corpus": corpus, "device": device, "provenance": origin}
             for s, seed in todo]
     total = len(systems) * seeds
-    bar = tqdm(total=len(jobs), desc=f"shoot-out ({total - len(jobs) * world if world == 1 else '?'} of {total} "
-               "runs already done)" if world == 1 else f"shoot-out rank {rank}/{world}", disable=not progress,
-               unit="run")
+    label = f"{total - len(jobs)} of {total} runs already done" if world == 1 else f"rank {rank} of {world}"
+    bar = tqdm(total=len(jobs), desc=f"shoot-out ({label})", disable=not progress, unit="run")
     for record in _results(jobs, workers):
         append_result(out, record)
         eer = "diverged" if record["eer"] is None else f"EER {100 * record['eer']:.2f}%"
