@@ -110,7 +110,8 @@ print(f"training time summed over runs: {total_cpu / 60:.1f} CPU min, {total_wal
 #
 # One row a system: the mean EER over seeds and its standard deviation over seeds, minDCF
 # ($P_\text{target} = 0.01$), parameters of the embedding model (the head not counted), the size of the
-# vector the pooling outputs, and the mean training time of a run.
+# vector the pooling outputs, and the mean CPU time of a run's training (one thread; the wall time
+# depends on what else ran on the machine, the CPU time much less).
 #
 # **The test that decides.** Each system is compared with the one of lowest mean EER by a **paired
 # t-test over seeds** (two-sided, level `ALPHA`): the per-seed differences $d_s = \text{EER}_s(A) -
@@ -163,7 +164,7 @@ fig, ax = plt.subplots(figsize=(8, 0.38 * len(order) + 1.2))
 for y, system in enumerate(order):
     row = next(r for r in rows if r["system"] == system)
     values = list(by_system.get(system, {}).values())
-    colour = {"best": "tab:green", "tie": "tab:blue", "worse": "tab:gray"}[row["verdict"]]
+    colour = {"best": "tab:green", "tie": "tab:blue", "worse": "tab:gray", "untested": "tab:red"}[row["verdict"]]
     ax.scatter(values, [y] * len(values), s=14, color=colour, alpha=0.6, zorder=3)
     if len(values) > 1:
         ax.errorbar(row["eer_mean"], y, xerr=2 * row["eer_se"], fmt="o", color=colour, capsize=3, zorder=4)

@@ -49,6 +49,11 @@ def test_a_tiny_shootout_writes_resumes_and_filters(tiny, tmp_path, counted, cap
     tstp = next(r for r in records if r["system"] == "ECAPA+TSTP")
     assert tstp["pooled_dim"] == 2 * 3 * tstp["config"]["model_kwargs"]["channels"]  # mean and std of 3·C channels
     assert "ECAPA+TSTP" in capsys.readouterr().out  # the table is printed
+    assert main(["table", "--out", str(out), "--markdown"]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith("| system |") and table.count("| ECAPA+TSTP | 2 |") == 1
+    assert main(["table", "--out", str(tmp_path / "none.jsonl")]) == 2
+    assert "no runs in" in capsys.readouterr().err
 
     assert main(args) == 0  # everything is there: nothing retrains, nothing is appended
     assert len(counted) == 4 and len(read_results(out)) == 4

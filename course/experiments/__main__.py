@@ -1,4 +1,5 @@
-"""``python -m course.experiments shootout [--budget STEPS] [--seeds N] [--only NAMES] [--out FILE] [--workers N]``."""
+"""``python -m course.experiments shootout [--budget STEPS] [--seeds N] [--only NAMES] [--out FILE] [--workers N]``
+and ``python -m course.experiments table [--markdown]`` (the comparison of a results file)."""
 
 from __future__ import annotations
 
@@ -27,16 +28,33 @@ def parser() -> argparse.ArgumentParser:
     shoot.add_argument("--corpus", default=None, help="corpus root (default: the SynthVox default corpus)")
     shoot.add_argument("--device", default=None, help="cpu, cuda... (default: the best available)")
     shoot.add_argument("--list", action="store_true", help="print the systems and exit")
+    table = commands.add_parser("table", help="the comparison table of a results file (trains nothing)")
+    table.add_argument("--out", default=str(DEFAULT_RESULTS), metavar="FILE", help="results file to read")
+    table.add_argument("--markdown", action="store_true", help="a Markdown table (the README's)")
+    table.add_argument("--alpha", type=float, default=0.05, help="level of the paired t-test (default 0.05)")
     return main
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
-    from course.experiments.compare import format_table, summarise
+    from course.experiments.compare import compare, format_markdown, format_table, summarise
+    from course.experiments.results import read_results
     from course.experiments.shootout import run_shootout
     from course.experiments.systems import SYSTEMS
 
+    if args.command == "table":
+        try:
+            records = read_results(args.out)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if not records:
+            print(f"error: no runs in {args.out}", file=sys.stderr)
+            return 2
+        rows = compare(records, alpha=args.alpha)
+        print(format_markdown(rows) if args.markdown else format_table(rows))
+        return 0
     if args.list:
         print("\n".join(SYSTEMS))
         return 0

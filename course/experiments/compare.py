@@ -56,7 +56,8 @@ def paired_test(a: dict[int, float], b: dict[int, float]) -> tuple[float, float,
 
 def compare(records, alpha: float = 0.05) -> list[dict]:
     """``summarise`` rows with, for each, the paired test against the best system: ``delta_eer``
-    (percentage points), ``p_value`` and ``verdict`` ("best", "tie" or "worse")."""
+    (percentage points), ``p_value`` and ``verdict`` ("best", "tie", "worse", or "untested" with
+    fewer than two seeds in common)."""
     rows = summarise(records)
     by_system = defaultdict(dict)
     for record in records:
@@ -70,7 +71,10 @@ def compare(records, alpha: float = 0.05) -> list[dict]:
             row.update(delta_eer=0.0, p_value=math.nan, verdict="best")
             continue
         delta, p, _ = paired_test(by_system[row["system"]], by_system[best])
-        verdict = "worse" if (not math.isnan(p) and p < alpha and delta > 0) else "tie"
+        if math.isnan(p):
+            verdict = "untested"  # fewer than 2 seeds shared with the best: no spread to test against
+        else:
+            verdict = "worse" if p < alpha and delta > 0 else "tie"
         row.update(delta_eer=delta, p_value=p, verdict=verdict)
     return rows
 
@@ -78,7 +82,7 @@ def compare(records, alpha: float = 0.05) -> list[dict]:
 def format_table(rows) -> str:
     """A fixed-width text table of ``summarise`` or ``compare`` rows."""
     head = f"{'system':22s} {'seeds':>5s} {'EER % (mean ± std)':>19s} {'minDCF':>7s} {'params':>9s} {'pooled':>6s} " \
-           f"{'train s':>7s}"
+           f"{'CPU s':>7s}"
     has_test = bool(rows) and "verdict" in rows[0]
     if has_test:
         head += f" {'Δ vs best':>9s} {'p':>6s} verdict"
@@ -86,10 +90,22 @@ def format_table(rows) -> str:
     for row in rows:
         line = (f"{row['system']:22s} {row['seeds']:5d} {row['eer_mean']:10.2f} ± {row['eer_std']:6.2f} "
                 f"{row['min_dcf_mean']:7.3f} {row['parameters'] or 0:9,d} {row['pooled_dim'] or 0:6d} "
-                f"{row['train_seconds']:7.0f}")
+                f"{row['train_cpu_seconds']:7.0f}")
         if has_test:
             line += f" {row['delta_eer']:+9.2f} {row['p_value']:6.3f} {row['verdict']}"
         if row["diverged"]:
             line += f"  ({row['diverged']} diverged)"
         lines.append(line)
+    return "\n".join(lines)
+
+
+def format_markdown(rows) -> str:
+    """``compare`` rows as a Markdown table (the README's)."""
+    lines = ["| system | seeds | EER % mean ± std | minDCF | parameters | pooled dim | CPU s a run | vs best (p) |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for row in rows:
+        verdict = "best" if row["verdict"] == "best" else f"{row['verdict']} ({row['p_value']:.2f})"
+        lines.append(f"| {row['system']} | {row['seeds']} | {row['eer_mean']:.2f} ± {row['eer_std']:.2f} | "
+                     f"{row['min_dcf_mean']:.3f} | {row['parameters'] or 0:,} | {row['pooled_dim'] or 0} | "
+                     f"{row['train_cpu_seconds']:.0f} | {verdict} |")
     return "\n".join(lines)

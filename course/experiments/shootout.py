@@ -101,7 +101,7 @@ def run_shootout(steps: int | None = None, seeds: int = 3, only=None, out: str |
     if world > 1 and device is None:
         import torch
 
-        device = f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu"
+        device = f"cuda:{local_rank % torch.cuda.device_count()}" if torch.cuda.is_available() else "cpu"
     out = Path(out)
     todo = plan(systems, seeds, steps, done_keys(read_results(out), steps))[rank::world]
     origin = provenance(command or f"course.experiments.run_shootout(steps={steps}, seeds={seeds}, "
