@@ -144,8 +144,8 @@ for row in rows[1:]:
     if len(d) >= 2:
         detectable.append(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
 n_seeds = min(len(v) for v in by_system.values())
-print(f"{n_seeds} seeds paired: t_0.975 = {stats.t.ppf(0.975, n_seeds - 1):.2f} "
-      f"(with 10 seeds it would be {stats.t.ppf(0.975, 9):.2f})")
+print(f"{n_seeds} seeds paired: t_0.975 = {stats.t.ppf(0.975, n_seeds - 1):.2f} (3 seeds: "
+      f"{stats.t.ppf(0.975, 2):.2f}, 10 seeds: {stats.t.ppf(0.975, 9):.2f})")
 if detectable:
     print(f"smallest significant difference, median over the comparisons: {np.median(detectable):.2f} EER points "
           f"(range {min(detectable):.2f} – {max(detectable):.2f})")
@@ -205,9 +205,9 @@ for key in ("parameters", "train_cpu_seconds", "pooled_dim"):
     print(f"Spearman correlation of mean EER with {key:18s}: {rho:+.2f} over {len(valid)} systems")
 
 # %% [markdown]
-# Parameters and time are the price of each system at this size. On a CPU, one thread, time follows
-# the backbone more than the pooling: the ECAPA systems differ only in the pooling and the layer after
-# it, so their times cluster, and the whole models sit apart. A correlation over a handful of systems
+# Parameters and time are the price of each system at this size. The ECAPA systems share everything
+# but the pooling (its own weights) and the layer after it (whose input size is the pooled
+# dimension), while the whole models differ throughout. A correlation over a handful of systems
 # with ties among them is a description of this grid, not a law.
 #
 # ## 6. The attention of the trained models
