@@ -154,7 +154,9 @@ if detectable:
 # With 3 seeds $t_{0.975,2} \approx 4.3$: only a large and consistent gap passes. A tie means "not
 # distinguishable with this many seeds at this budget", never "equal"; and with many comparisons
 # against the best, roughly one in twenty *true* ties still comes out "worse" at α = 0.05 (no
-# correction for multiple comparisons is applied: the verdicts are a screen, not a proof).
+# correction for multiple comparisons is applied: the verdicts are a screen, not a proof). The best
+# itself is chosen by the same runs, so its mean is optimistic (the winner's curse): a rerun with new
+# seeds would likely put it a little higher.
 #
 # ## 4. EER and its spread over seeds
 
