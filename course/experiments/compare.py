@@ -104,7 +104,7 @@ def format_markdown(rows) -> str:
     lines = ["| system | seeds | EER % mean ± std | minDCF | parameters | pooled dim | CPU s a run | vs best (p) |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     for row in rows:
-        verdict = "best" if row["verdict"] == "best" else f"{row['verdict']} ({row['p_value']:.2f})"
+        verdict = "best" if row["verdict"] == "best" else f"{row['verdict']} ({row['p_value']:.3f})"
         lines.append(f"| {row['system']} | {row['seeds']} | {row['eer_mean']:.2f} ± {row['eer_std']:.2f} | "
                      f"{row['min_dcf_mean']:.3f} | {row['parameters'] or 0:,} | {row['pooled_dim'] or 0} | "
                      f"{row['train_cpu_seconds']:.0f} | {verdict} |")
