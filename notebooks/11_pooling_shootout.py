@@ -151,6 +151,21 @@ if detectable:
           f"(range {min(detectable):.2f} – {max(detectable):.2f})")
 
 # %% [markdown]
+# **How stable are the verdicts?** The same table from the first 3 seeds only: every verdict that
+# changes is one that a run with fewer seeds would have reported differently.
+
+# %%
+if n_seeds > 3:
+    first3 = {row["system"]: row["verdict"] for row in compare([r for r in records if r["seed"] < 3], alpha=ALPHA)}
+    changed = [(row["system"], first3[row["system"]], row["verdict"]) for row in rows
+               if first3.get(row["system"]) != row["verdict"]]
+    print(f"verdicts that change between seeds 0-2 and all {n_seeds} seeds: {len(changed)} of {len(rows)}")
+    for system, before, after in changed:
+        print(f"  {system:22s} {before:6s} → {after}")
+else:
+    print(f"only {n_seeds} seeds: nothing to compare with")
+
+# %% [markdown]
 # With 3 seeds $t_{0.975,2} \approx 4.3$: only a large and consistent gap passes. A tie means "not
 # distinguishable with this many seeds at this budget", never "equal"; and with many comparisons
 # against the best, roughly one in twenty *true* ties still comes out "worse" at α = 0.05 (no
