@@ -81,3 +81,8 @@ def _probe_at_max(k, name):
 
 def _probe_disabled(k, name):
     return bool(_PROBED[k].controls[name].disabled)
+
+
+def _probe_redraw(k):
+    """Redraw explorer ``k`` as its controls would (the figure goes to the browser)."""
+    _PROBED[k].redraw()
