@@ -122,7 +122,7 @@ print(f"baseline (mean+std log-mel, no training): EER {100 * base['eer']:.2f}%")
 # `course_model()` trains it once and caches it: if notebook 03, 04 or 06 ran first, the curves are
 # drawn from the cached run.
 
-# %%
+# %% tags=["screenshot:training-curve"]
 GPU_PATH = False  # §9: switched on below when CUDA and a prepared VoxCeleb subset are both present
 voxceleb = root.parent / "voxceleb-subset"
 if torch.cuda.is_available() and (voxceleb / "voxceleb.json").is_file():
