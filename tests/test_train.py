@@ -5,7 +5,7 @@ import torch
 from torch.utils.data import Dataset
 
 from course import train
-from course.train import builders, cache, loop
+from course.train import builders, cache
 
 
 class ToyChunks(Dataset):
@@ -88,25 +88,6 @@ def test_epoch_batches_are_a_permutation_fixed_by_seed_and_epoch():
     assert len(set(sum(batches, []))) == 9
     assert builders.epoch_batches(10, 3, seed=1, epoch=2) == batches
     assert builders.epoch_batches(10, 3, seed=1, epoch=3) != batches
-
-
-@pytest.mark.parametrize("checkpoint_every", [3, 4])  # at and off an epoch boundary (3 batches an epoch)
-def test_resuming_from_a_checkpoint_continues_the_same_run(toy_corpus, monkeypatch, checkpoint_every):
-    config = tiny_config(checkpoint_every=checkpoint_every)
-    uninterrupted = train.fit(config, progress=False)
-    path = toy_corpus / "run.pt"
-    save = loop.save_checkpoint
-
-    def save_then_crash(*args):
-        save(*args)
-        raise KeyboardInterrupt  # the learner stops the run after the first checkpoint
-
-    monkeypatch.setattr(loop, "save_checkpoint", save_then_crash)
-    with pytest.raises(KeyboardInterrupt):
-        train.fit(config, progress=False, checkpoint=path)
-    monkeypatch.setattr(loop, "save_checkpoint", save)
-    resumed = train.fit(config, progress=False, checkpoint=path)
-    assert resumed.losses == pytest.approx(uninterrupted.losses, rel=1e-5)
 
 
 def test_a_checkpoint_of_another_config_is_refused(toy_corpus):
