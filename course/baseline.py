@@ -28,11 +28,14 @@ def embed_files(paths, progress: bool = False) -> dict[Path, torch.Tensor]:
     return {p: stats_embedding(read(p)[0]) for p in tqdm(paths, desc="baseline", disable=not progress)}
 
 
-def evaluate(root: str | Path, subtract_mean: bool = True, progress: bool = False) -> dict:
-    """EER, minDCF, scores and labels of the baseline on a corpus's trial list (mean from the test files
-    themselves), in the format of ``course.evaluate.embed_and_score`` (``score_embeddings``)."""
+def evaluate(root: str | Path, mean="train", progress: bool = False) -> dict:
+    """EER (with its interval), minDCF, scores and labels of the baseline on a corpus's test trials, in
+    the format of ``course.evaluate.score_embeddings``. ``mean``: "train" subtracts the mean baseline
+    embedding of the corpus's training utterances (``course.evaluate.training_files``); None: plain cosine."""
     from course.data.corpus import load_trials
-    from course.evaluate import score_embeddings, trial_files
+    from course.evaluate import mean_embedding, score_embeddings, training_files, trial_files
 
     trials = load_trials(root)
-    return score_embeddings(embed_files(trial_files(trials), progress), trials, subtract_mean)
+    if isinstance(mean, str):
+        mean = mean_embedding(embed_files(training_files(root)))
+    return score_embeddings(embed_files(trial_files(trials), progress), trials, mean)

@@ -1,10 +1,17 @@
 """Evaluate a speaker-embedding model on a corpus's trial list: embed, score, measure.
 
-Each test utterance is embedded whole, with the features the model records it expects
-(``course.features.for_model``: Kaldi CMN fbank unless ``model.feature_type`` says otherwise;
-passing other ``features`` warns), in batches of similar lengths with ``lengths`` so padding never changes an
-embedding; trials are scored by cosine after subtracting the mean test
-embedding (``subtract_mean``), and measured with EER and minDCF.
+The course's scoring protocol, one for every notebook and tool:
+
+- each utterance is embedded whole, with the features the model records it expects
+  (``course.features.for_model``: Kaldi CMN fbank unless ``model.feature_type`` says otherwise;
+  passing other ``features`` warns), in batches of similar lengths with ``lengths`` so padding
+  never changes an embedding;
+- the mean embedding subtracted before cosine comes from **training** utterances
+  (``training_files``: a fixed few of every training speaker), never from the files being scored;
+- thresholds are chosen on the **development** trials (``veri_dev.txt``, speakers disjoint from
+  training and test); the test trials (``veri_test2.txt``) are scored once, at the end;
+- every EER comes with its trial counts and a 95% interval from a bootstrap over speakers
+  (``course.metrics.eer_interval``).
 """
 
 from __future__ import annotations
@@ -15,10 +22,10 @@ from pathlib import Path
 import torch
 
 from course.audio import read
-from course.data.corpus import load_trials
+from course.data.corpus import TRIAL_FILE, load_trials, read_split, speaker_of
 from course.data.dataset import collate
 from course.features import for_model
-from course.metrics import summary
+from course.metrics import eer_interval, summary
 from course.scoring import score_trials
 
 
@@ -56,15 +63,42 @@ def _features(model, features):
     return features
 
 
-def embed_and_score(model, root: str | Path, device=None, subtract_mean: bool = True, batch_size: int = 16,
-                    progress: bool = False, features=None) -> dict:
-    """EER, minDCF (P_target 0.01 and 0.05), scores and labels of ``model`` on ``root``'s trials.
+def training_files(root: str | Path, per_speaker: int = 2) -> list[Path]:
+    """The training utterances the scoring mean is estimated on: the first ``per_speaker`` (sorted)
+    of every training speaker of ``root``. Fixed, so every evaluation of a model uses the same mean."""
+    by_speaker: dict[str, list[Path]] = {}
+    for speaker, path in read_split(root, "train"):
+        by_speaker.setdefault(speaker, []).append(path)
+    return [p for spk in sorted(by_speaker) for p in sorted(by_speaker[spk])[:per_speaker]]
 
+
+def mean_embedding(embeddings: dict) -> torch.Tensor:
+    """The mean of an embedding dict (path → (D,)): pass embeddings of *training* files only."""
+    return torch.stack([torch.as_tensor(e, dtype=torch.float32) for e in embeddings.values()]).mean(0)
+
+
+def training_mean(model, root: str | Path, device=None, features=None, per_speaker: int = 2) -> torch.Tensor:
+    """The mean embedding of ``model`` over ``training_files(root)``: what is subtracted before cosine."""
+    return mean_embedding(embed_files(model, training_files(root, per_speaker), device, features=features))
+
+
+def embed_and_score(model, root: str | Path, device=None, mean="train", batch_size: int = 16,
+                    progress: bool = False, features=None, trial_file: str | Path = TRIAL_FILE,
+                    train_root: str | Path | None = None) -> dict:
+    """The evaluation of ``model`` on ``root``'s trial list (the test trials unless ``trial_file`` says
+    otherwise), in the format of ``score_embeddings``.
+
+    ``mean``: "train" (default) subtracts the mean embedding of the training utterances of
+    ``train_root`` (default ``root``); a tensor is used as given; None scores plain cosine.
     ``features``: waveform → (F, T); default the model's own (``course.features.for_model``).
     """
-    trials = load_trials(root)
+    trials = load_trials(root, trial_file)
+    if isinstance(mean, str):
+        if mean != "train":
+            raise ValueError(f"mean={mean!r}: expected 'train', a tensor or None")
+        mean = training_mean(model, train_root or root, device, features)
     embeddings = embed_files(model, trial_files(trials), device, batch_size, progress, features)
-    return score_embeddings(embeddings, trials, subtract_mean)
+    return score_embeddings(embeddings, trials, mean)
 
 
 def trial_files(trials) -> list[Path]:
@@ -72,15 +106,17 @@ def trial_files(trials) -> list[Path]:
     return sorted({p for _, a, b in trials for p in (a, b)})
 
 
-def score_embeddings(embeddings: dict, trials, subtract_mean: bool = True) -> dict:
-    """The result of an evaluation: ``eer`` (a fraction), ``min_dcf`` (P_target 0.01), ``min_dcf_0.05``,
-    ``scores`` and ``labels`` of ``embeddings`` (path → (D,), as ``embed_files`` returns) on ``trials``,
-    scored by cosine after subtracting the mean embedding (``subtract_mean``).
+def score_embeddings(embeddings: dict, trials, mean: torch.Tensor | None = None, n_boot: int = 1000) -> dict:
+    """The result of an evaluation: ``eer`` (a fraction), ``interval`` (``course.metrics.eer_interval``:
+    low, high, trial and speaker counts), ``min_dcf`` (P_target 0.01), ``min_dcf_0.05``, ``scores``
+    and ``labels`` of ``embeddings`` (path → (D,), as ``embed_files`` returns) on ``trials``, scored by
+    cosine after subtracting ``mean`` (from training data: ``training_mean``; None: plain cosine).
 
     One format for every evaluation: ``embed_and_score`` and ``course.baseline.evaluate`` both return it.
     """
-    mean = torch.stack(list(embeddings.values())).mean(0) if subtract_mean else None
     scores, labels = score_trials(embeddings, trials, mean)
     table = summary(scores, labels)
-    return {"eer": table["eer_%"] / 100, "min_dcf": table["min_dcf_0.01"], "min_dcf_0.05": table["min_dcf_0.05"],
-            "scores": scores, "labels": labels}
+    interval = eer_interval(scores, labels, [speaker_of(a) for _, a, _ in trials],
+                            [speaker_of(b) for _, _, b in trials], n_boot=n_boot)
+    return {"eer": table["eer_%"] / 100, "interval": interval, "min_dcf": table["min_dcf_0.01"],
+            "min_dcf_0.05": table["min_dcf_0.05"], "scores": scores, "labels": labels}

@@ -87,3 +87,83 @@ def summary(scores, labels) -> dict:
     """EER (%) and minDCF at P_target 0.01 and 0.05, the usual table row."""
     return {"eer_%": 100 * eer(scores, labels), "min_dcf_0.01": min_dcf(scores, labels, 0.01),
             "min_dcf_0.05": min_dcf(scores, labels, 0.05)}
+
+
+def weighted_eer(scores, labels, weights) -> float:
+    """EER of trials counted ``weights`` times each (non-negative reals): equal to ``eer`` of the list with
+    every trial repeated ``weights[i]`` times, which is how a bootstrap sample is scored without copying it."""
+    s, y = _as_arrays(scores, labels)
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    if w.shape != s.shape or np.any(w < 0):
+        raise ValueError("weights: one non-negative weight per trial expected")
+    keep = w > 0
+    s, y, w = s[keep], y[keep], w[keep]
+    if y.all() or not y.any():
+        return float("nan")  # a resample without one of the classes has no EER
+    order = np.argsort(s, kind="mergesort")
+    s, y, w = s[order], y[order], w[order]
+    misses = np.concatenate([[0], np.cumsum(w * y)]) / (w * y).sum()
+    accepted_non = 1 - np.concatenate([[0], np.cumsum(w * ~y)]) / (w * ~y).sum()
+    cut = np.concatenate([[True], s[1:] != s[:-1], [True]])  # ties stay together, as in det_curve
+    diff = misses[cut] - accepted_non[cut]
+    p_miss = misses[cut]
+    k = int(np.argmax(diff >= 0))
+    if diff[k] == 0 or k == 0:
+        return float(p_miss[k])
+    a = -diff[k - 1] / (diff[k] - diff[k - 1])
+    return float(p_miss[k - 1] + a * (p_miss[k] - p_miss[k - 1]))
+
+
+def speaker_bootstrap_weights(speakers_a, speakers_b, n_boot: int, seed: int = 0) -> np.ndarray:
+    """(n_boot, N) trial weights of a bootstrap over *speakers*: draw the speakers with replacement
+    (multiplicity m_s); a target trial of speaker s counts m_s times, a non-target trial of a and b
+    m_a · m_b times (every pair of drawn copies), a trial of an undrawn speaker not at all."""
+    names = sorted(set(speakers_a) | set(speakers_b))
+    index = {name: i for i, name in enumerate(names)}
+    a = np.array([index[s] for s in speakers_a])
+    b = np.array([index[s] for s in speakers_b])
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(len(names), size=(n_boot, len(names)))
+    counts = np.stack([np.bincount(d, minlength=len(names)) for d in draws]).astype(np.float64)
+    same = a == b
+    return np.where(same, counts[:, a], counts[:, a] * counts[:, b])
+
+
+def eer_interval(scores, labels, speakers_a, speakers_b, n_boot: int = 1000, level: float = 0.95,
+                 seed: int = 0) -> dict:
+    """EER with a percentile interval from a bootstrap over speakers, and the counts it rests on.
+
+    Trials share speakers (and files), so they are not independent: a per-trial binomial interval
+    treats 2,500 trials of 24 speakers as 2,500 independent draws and is far too narrow. Resampling
+    the speakers keeps each speaker's trials together (``speaker_bootstrap_weights``).
+
+    Returns {"eer", "low", "high", "level", "targets", "nontargets", "speakers", "n_boot"}.
+    """
+    s, y = _as_arrays(scores, labels)
+    if not (len(speakers_a) == len(speakers_b) == s.size):
+        raise ValueError(f"speakers_a, speakers_b: one speaker per trial side expected ({s.size} trials), "
+                         f"got {len(speakers_a)} and {len(speakers_b)}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    weights = speaker_bootstrap_weights(speakers_a, speakers_b, n_boot, seed)
+    values = np.array([weighted_eer(s, y, w) for w in weights])
+    values = values[np.isfinite(values)]
+    low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+    return {"eer": eer(s, y), "low": float(low), "high": float(high), "level": level,
+            "targets": int(y.sum()), "nontargets": int((~y).sum()),
+            "speakers": len(set(speakers_a) | set(speakers_b)), "n_boot": n_boot}
+
+
+def min_dcf_resolvable(nontargets: int, p_target: float, resolution: float = 0.1) -> bool:
+    """Can ``nontargets`` trials resolve minDCF at ``p_target``? One false alarm costs about
+    (1 − P) / (P · N_non) of the normalised DCF; the rule asks that cost to be ≤ ``resolution``
+    (0.1), i.e. N_non ≥ (1 − P) / (P · 0.1): 990 non-targets at P = 0.01, 190 at P = 0.05."""
+    return (1 - p_target) / (p_target * nontargets) <= resolution
+
+
+def format_eer(result: dict) -> str:
+    """'EER 1.92% [95% CI 1.20–2.88] (2,500 target / 2,500 non-target trials, 24 speakers)'."""
+    few = "; too few speakers for the interval to mean much" if result["speakers"] < 5 else ""
+    return (f"EER {100 * result['eer']:.2f}% [{100 * result['level']:.0f}% CI {100 * result['low']:.2f}–"
+            f"{100 * result['high']:.2f}] ({result['targets']:,} target / {result['nontargets']:,} non-target "
+            f"trials, {result['speakers']} speakers{few})")

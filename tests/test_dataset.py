@@ -19,7 +19,7 @@ def test_items_are_80_by_chunk_frames_float32_with_a_speaker_index(corpus):
 
 def test_train_split_holds_only_training_speakers(corpus):
     ds = SpeakerChunks(corpus)
-    assert ds.num_speakers == TINY.speakers - TINY.test_speakers == len(ds.speakers)
+    assert ds.num_speakers == TINY.speakers - TINY.test_speakers - TINY.dev_speakers == len(ds.speakers)
     assert len(ds) == ds.num_speakers * TINY.utterances
 
 
@@ -67,8 +67,8 @@ def test_works_with_a_dataloader(corpus):
 def test_missing_root_and_bad_split_are_named(tmp_path, corpus):
     with pytest.raises(FileNotFoundError, match="corpus root not found"):
         SpeakerChunks(tmp_path / "nowhere")
-    with pytest.raises(ValueError, match="split='dev'"):
-        SpeakerChunks(corpus, split="dev")
+    with pytest.raises(ValueError, match="split='validation'"):
+        SpeakerChunks(corpus, split="validation")
 
 
 def test_empty_batch_is_refused():

@@ -40,11 +40,23 @@ def test_each_speaker_has_the_configured_number_of_sessions(corpus):
         assert len(list(speaker.iterdir())) == TINY.sessions
 
 
-def test_train_and_test_speakers_are_disjoint(corpus):
+def test_train_dev_and_test_speakers_are_disjoint(corpus):
     train = {spk for spk, _ in read_split(corpus, "train")}
+    dev = {spk for spk, _ in read_split(corpus, "dev")}
     test = {spk for spk, _ in read_split(corpus, "test")}
-    assert len(train) == TINY.speakers - TINY.test_speakers and len(test) == TINY.test_speakers
-    assert not train & test
+    assert len(train) == TINY.speakers - TINY.test_speakers - TINY.dev_speakers
+    assert len(test) == TINY.test_speakers and len(dev) == TINY.dev_speakers
+    assert not train & test and not train & dev and not dev & test
+
+
+def test_development_trials_are_balanced_and_only_over_development_speakers(corpus):
+    from course.data.corpus import DEV_TRIAL_FILE
+
+    trials = load_trials(corpus, DEV_TRIAL_FILE)
+    dev = {spk for spk, _ in read_split(corpus, "dev")}
+    labels = [label for label, _, _ in trials]
+    assert labels.count(1) == labels.count(0) > 0
+    assert all({a.parts[-3], b.parts[-3]} <= dev for _, a, b in trials)
 
 
 def test_trials_are_balanced_and_only_over_test_speakers(corpus):
@@ -116,8 +128,9 @@ def test_voice_depends_only_on_seed_and_speaker_index():
     assert sample_voice(0, 7) != sample_voice(0, 8) and sample_voice(0, 7) != sample_voice(1, 7)
 
 
-@pytest.mark.parametrize("kwargs", [dict(speakers=3, test_speakers=3), dict(utterances=1), dict(sessions=5,
-                                                                                                  utterances=4)])
+@pytest.mark.parametrize("kwargs", [dict(speakers=3, test_speakers=3), dict(utterances=1),
+                                    dict(sessions=5, utterances=4), dict(speakers=30, dev_speakers=1),
+                                    dict(speakers=40, test_speakers=24, dev_speakers=16)])
 def test_impossible_configurations_are_refused(kwargs):
     with pytest.raises(ValueError):
         synthvox.SynthVoxConfig(**kwargs)
@@ -125,7 +138,7 @@ def test_impossible_configurations_are_refused(kwargs):
 
 def test_default_configuration_meets_the_corpus_targets():
     c = synthvox.DEFAULT
-    assert c.speakers - c.test_speakers >= 80 and c.test_speakers >= 20
+    assert c.speakers - c.test_speakers - c.dev_speakers >= 80 and c.test_speakers >= 20 and c.dev_speakers >= 16
     assert c.sessions >= 3 and c.trials >= 5000
 
 

@@ -65,6 +65,7 @@ def test_the_smoke_config_runs_and_writes_a_run_folder(tmp_path, monkeypatch, ca
     args = ["--config", str(CONFIGS / "smoke.yaml"), "--out", str(out), "--no-progress",
             "--set", f"corpus={corpus}", "steps=4", "val_every=4", "batch_size=4", "checkpoint_every=2"]
     assert main(args) == 0
-    assert "EER: " in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "development EER" in printed and "test: EER " in printed and "target /" in printed
     assert {p.name for p in out.iterdir()} == {"checkpoint.pt", "model.pt", "log.csv", "history.json", "config.json"}
     assert main(args) == 0  # a second start finds the finished checkpoint and only re-exports

@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("--test-speakers", type=int, default=None,
                     help=f"speakers kept for the trials (default: {DEFAULT.test_speakers} of {DEFAULT.speakers}, "
                          "scaled with --speakers)")
+    sv.add_argument("--dev-speakers", type=int, default=None,
+                    help=f"development speakers, for thresholds (default: {DEFAULT.dev_speakers} of "
+                         f"{DEFAULT.speakers}, scaled with --speakers)")
     sv.add_argument("--sessions", type=int, default=DEFAULT.sessions, help="sessions (channels) per speaker")
     sv.add_argument("--utts", type=int, default=DEFAULT.utterances, help="utterances per speaker")
     sv.add_argument("--trials", type=int, default=DEFAULT.trials, help="trials, half of them target")
@@ -65,7 +68,11 @@ def _synthvox(args) -> int:
     test = args.test_speakers
     if test is None:
         test = max(1, round(args.speakers * DEFAULT.test_speakers / DEFAULT.speakers))
-    config = SynthVoxConfig(speakers=args.speakers, test_speakers=test, sessions=args.sessions,
+    dev = args.dev_speakers
+    if dev is None:
+        dev = round(args.speakers * DEFAULT.dev_speakers / DEFAULT.speakers)
+        dev = 0 if dev < 2 or args.speakers - test - dev < 1 else dev
+    config = SynthVoxConfig(speakers=args.speakers, test_speakers=test, dev_speakers=dev, sessions=args.sessions,
                             utterances=args.utts, trials=args.trials, seed=args.seed)
     root = generate(args.out, config, progress=not args.quiet, force=args.force, workers=args.workers)
     print(f"SynthVox corpus ready in {root}")

@@ -2,7 +2,9 @@
 
 A corpus root holds ``wav/<speaker>/<session>/<utt>.wav`` (or ``.flac``),
 ``iden_split.txt`` (``1|2|3 path``: 1 train, 2 validation, 3 test) and
-``veri_test2.txt`` (``1|0 enrol test``); paths in both are relative to ``wav/``.
+``veri_test2.txt`` (``1|0 enrol test``, the test trials) and, where the corpus has development
+speakers, ``veri_dev.txt`` (their trials: where thresholds and calibrations are chosen); paths
+are relative to ``wav/``.
 Every reader checks what it reads and names the file and line when it is wrong.
 """
 
@@ -13,8 +15,8 @@ from pathlib import Path
 
 from course.audio import SAMPLE_RATE
 
-SPLIT_FILE, TRIAL_FILE = "iden_split.txt", "veri_test2.txt"
-SPLIT_CODES = {"train": ("1",), "val": ("2",), "test": ("3",), "train+val": ("1", "2")}
+SPLIT_FILE, TRIAL_FILE, DEV_TRIAL_FILE = "iden_split.txt", "veri_test2.txt", "veri_dev.txt"
+SPLIT_CODES = {"train": ("1",), "val": ("2",), "dev": ("2",), "test": ("3",), "train+val": ("1", "2")}
 
 
 def _root(root: str | Path) -> Path:
@@ -72,6 +74,11 @@ def load_trials(root: str | Path, trial_file: str | Path = TRIAL_FILE,
 def test_utterances(root: str | Path) -> list[Path]:
     """Every file the trial list names, sorted and without duplicates."""
     return sorted({p for _, a, b in load_trials(root) for p in (a, b)})
+
+
+def speaker_of(path: str | Path) -> str:
+    """The speaker of a file in the VoxCeleb layout ``<speaker>/<session>/<utt>.wav``."""
+    return Path(path).parts[-3]
 
 
 def speakers(root: str | Path, split: str = "train") -> list[str]:

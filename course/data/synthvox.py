@@ -1,10 +1,11 @@
 """SynthVox: a synthetic speaker-verification corpus generated offline in seconds.
 
 Layout (VoxCeleb1's): ``<root>/wav/<speaker>/<session>/<NNNNN>.wav`` (16 kHz mono
-16-bit), ``iden_split.txt`` (``1 path`` for training speakers, ``3 path`` for
-test speakers), ``veri_test2.txt`` (``1|0 enrol test`` over the test speakers,
-balanced), ``metadata.json`` (the configuration and every speaker's voice and
-session channels) and ``COMPLETE`` once everything is written.
+16-bit), ``iden_split.txt`` (``1 path`` for training speakers, ``2 path`` for
+development speakers, ``3 path`` for test speakers), ``veri_test2.txt`` (``1|0 enrol test``
+over the test speakers, balanced), ``veri_dev.txt`` (the same over the development speakers:
+thresholds and calibrations are chosen there, never on the test trials), ``metadata.json``
+(the configuration and every speaker's voice and session channels) and ``COMPLETE`` once everything is written.
 
 Each utterance is a pure function of ``(seed, speaker, session, utterance)``:
 ``synthesize(config, speaker, session, utterance)`` regenerates any one file
@@ -27,13 +28,13 @@ from pathlib import Path
 import numpy as np
 
 from course.audio import SAMPLE_RATE
-from course.data.corpus import SPLIT_FILE, TRIAL_FILE
+from course.data.corpus import DEV_TRIAL_FILE, SPLIT_FILE, TRIAL_FILE
 from course.data.synthvox_voices import _SESSION, _UTTERANCE, rng, sample_voice, sentence
 from course.paths import atomic_path
 
 # Bump whenever a change to synthvox*.py or espeak.py changes the bytes generated:
 # cached corpora with an older version are then regenerated.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: development speakers and veri_dev.txt
 METADATA_FILE, COMPLETE_FILE = "metadata.json", "COMPLETE"
 
 
@@ -41,8 +42,9 @@ METADATA_FILE, COMPLETE_FILE = "metadata.json", "COMPLETE"
 class SynthVoxConfig:
     """What a corpus is made of; the same config always gives the same bytes."""
 
-    speakers: int = 104
+    speakers: int = 120
     test_speakers: int = 24
+    dev_speakers: int = 16        # neither trained on nor tested: where thresholds are chosen
     sessions: int = 3
     utterances: int = 18          # per speaker, spread over its sessions
     trials: int = 5000            # balanced: half target, half non-target
@@ -53,9 +55,12 @@ class SynthVoxConfig:
     pitch_jitter: float = 6.0     # per-utterance pitch jitter (espeak pitch units, 0-100)
 
     def __post_init__(self):
-        if self.speakers < 2 or not 1 <= self.test_speakers < self.speakers:
-            raise ValueError(f"speakers={self.speakers}, test_speakers={self.test_speakers}: need at least one "
-                             "training and one test speaker")
+        if self.speakers < 2 or self.test_speakers < 1 or self.dev_speakers < 0 \
+                or self.test_speakers + self.dev_speakers >= self.speakers:
+            raise ValueError(f"speakers={self.speakers}, test_speakers={self.test_speakers}, dev_speakers="
+                             f"{self.dev_speakers}: need at least one training and one test speaker")
+        if self.dev_speakers == 1:
+            raise ValueError("dev_speakers=1: a development trial list needs two speakers (or 0 for none)")
         if self.sessions < 1 or self.utterances < max(2, self.sessions):
             raise ValueError(f"utterances={self.utterances} must be >= 2 and >= sessions={self.sessions}")
         if self.trials < 2:
@@ -67,7 +72,7 @@ class SynthVoxConfig:
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
-SMOKE = SynthVoxConfig(speakers=16, test_speakers=4, sessions=3, utterances=6, trials=120)
+SMOKE = SynthVoxConfig(speakers=20, test_speakers=4, dev_speakers=4, sessions=3, utterances=6, trials=120)
 DEFAULT = SynthVoxConfig()
 
 
@@ -134,8 +139,11 @@ def _smooth(n: int) -> bool:
 
 
 def split_of(config: SynthVoxConfig, speaker: int) -> str:
-    """Test speakers are the last ``test_speakers`` indices (like VoxCeleb1's id10270-id10309)."""
-    return "test" if speaker >= config.speakers - config.test_speakers else "train"
+    """Test speakers are the last ``test_speakers`` indices (like VoxCeleb1's id10270-id10309), the
+    ``dev_speakers`` before them are for development."""
+    if speaker >= config.speakers - config.test_speakers:
+        return "test"
+    return "dev" if speaker >= config.speakers - config.test_speakers - config.dev_speakers else "train"
 
 
 def generate(root: str | Path, config: SynthVoxConfig = DEFAULT, progress: bool = True, force: bool = False,
@@ -248,15 +256,18 @@ def _check_target(root: Path, config: SynthVoxConfig, force: bool) -> None:
             raise ValueError(f"--out {root}: holds a SynthVox corpus with another configuration; "
                              "pass force=True (CLI --force) to replace it, or choose another folder")
         shutil.rmtree(root / "wav", ignore_errors=True)
-        for name in (SPLIT_FILE, TRIAL_FILE, METADATA_FILE, COMPLETE_FILE):
+        for name in (SPLIT_FILE, TRIAL_FILE, DEV_TRIAL_FILE, METADATA_FILE, COMPLETE_FILE):
             (root / name).unlink(missing_ok=True)
+
+
+_SPLIT_CODE = {"train": 1, "dev": 2, "test": 3}  # iden_split.txt's codes (VoxCeleb: 2 is validation)
 
 
 def _write_lists(root: Path, config: SynthVoxConfig) -> None:
     from course.data.synthvox_channel import sample_channel
 
     split_lines, metadata = [], {}
-    test_utts: dict[int, list[tuple[int, str]]] = {}
+    held_out: dict[str, dict[int, list[tuple[int, str]]]] = {"dev": {}, "test": {}}
     for spk in range(config.speakers):
         split = split_of(config, spk)
         voice = sample_voice(config.seed, spk, config.voice_spread)
@@ -266,12 +277,15 @@ def _write_lists(root: Path, config: SynthVoxConfig) -> None:
         metadata[speaker_id(spk)] = {"split": split, "voice": voice.as_dict(), "sessions": sessions}
         for sess, utt in utterances_of(config, spk):
             rel = relative_path(config, spk, sess, utt)
-            split_lines.append(f"{3 if split == 'test' else 1} {rel}")
-            if split == "test":
-                test_utts.setdefault(spk, []).append((sess, rel))
+            split_lines.append(f"{_SPLIT_CODE[split]} {rel}")
+            if split in held_out:
+                held_out[split].setdefault(spk, []).append((sess, rel))
     (root / SPLIT_FILE).write_text("\n".join(split_lines) + "\n", encoding="utf-8")
-    trials = make_trials(test_utts, config.trials, config.seed)
-    (root / TRIAL_FILE).write_text("".join(f"{lab} {a} {b}\n" for lab, a, b in trials), encoding="utf-8")
+    lists = ((TRIAL_FILE, held_out["test"], config.seed), (DEV_TRIAL_FILE, held_out["dev"], config.seed + 1))
+    for name, utts, seed in lists:
+        if utts:
+            trials = make_trials(utts, config.trials, seed)
+            (root / name).write_text("".join(f"{lab} {a} {b}\n" for lab, a, b in trials), encoding="utf-8")
     info = {"format_version": FORMAT_VERSION, "key": config.key(), "config": asdict(config),
             "sample_rate": SAMPLE_RATE, "speakers": metadata}
     (root / METADATA_FILE).write_text(json.dumps(info, indent=1), encoding="utf-8")

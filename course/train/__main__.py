@@ -115,9 +115,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 writes
+        from course.metrics import format_eer
+        from course.train.builders import corpus_root
+        from course.train.cache import test_evaluation
+
+        result.test = test_evaluation(result.model, corpus_root(config))  # scored once, at the end
         save_model(out / "model.pt", result)
-        eer = f"{100 * result.eer:.2f}%" if result.eer is not None else "n/a"
-        print(f"EER: {eer} after {config.steps} steps, {result.seconds:.0f} s; model: {out / 'model.pt'}")
+        dev = f"{100 * result.eer:.2f}%" if result.eer is not None else "n/a"
+        print(f"development EER (threshold chosen here): {dev} after {config.steps} steps, {result.seconds:.0f} s")
+        print(f"test: {format_eer(result.test)}" if result.test else "test: no test trials in the corpus")
+        print(f"model: {out / 'model.pt'}")
     return 0
 
 

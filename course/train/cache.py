@@ -24,7 +24,8 @@ from course.train.config import TrainConfig
 from course.train.loop import TrainResult, fit
 
 PACKAGE = Path(__file__).resolve().parent.parent
-CODE = ("train", "models", "pooling", "heads", "data", "features.py", "audio.py")
+CODE = ("train", "models", "pooling", "heads", "data", "features.py", "audio.py", "masks.py", "scoring.py",
+        "metrics.py", "evaluate.py")
 
 
 def code_hash(parts=CODE) -> str:
@@ -74,8 +75,21 @@ def cached_fit(config: TrainConfig, progress: bool = True, callback=None) -> Tra
         except Exception as error:  # noqa: BLE001 - a torn or stale file is retrained, never fatal
             print(f"cached model {path.name} unreadable ({type(error).__name__}); retraining")
     result = fit(config, progress=progress, callback=callback)
+    result.test = test_evaluation(result.model, builders.corpus_root(config))
     save_result(path, result)
     return result
+
+
+def test_evaluation(model, root) -> dict | None:
+    """The test trials of ``root``, scored once after training: EER with its interval and counts
+    (``course.metrics.eer_interval``) and minDCF; None when the corpus has no test trials."""
+    from course.data.corpus import TRIAL_FILE
+    from course.evaluate import embed_and_score
+
+    if not (Path(root) / TRIAL_FILE).is_file():
+        return None
+    scored = embed_and_score(model, root)
+    return {**scored["interval"], "min_dcf": scored["min_dcf"], "min_dcf_0.05": scored["min_dcf_0.05"]}
 
 
 def save_result(path: Path, result: TrainResult) -> None:
@@ -94,7 +108,7 @@ def load_result(path: Path, config: TrainConfig) -> TrainResult:
     return TrainResult(model.eval(), head.eval(), payload["losses"], config, payload["accuracies"],
                        payload["seconds"], from_cache=True, history=payload.get("history", []),
                        threshold=payload.get("threshold"), score_mean=payload.get("score_mean"),
-                       cpu_seconds=payload.get("cpu_seconds", 0.0))
+                       cpu_seconds=payload.get("cpu_seconds", 0.0), test=payload.get("test"))
 
 
 def course_model(pooling: str = "ASTP", progress: bool = True, callback=None) -> TrainResult:

@@ -27,7 +27,7 @@ def save_model(path: str | Path, result, extra: dict | None = None) -> Path:
                "head": result.head.state_dict(), "head_shape": tuple(result.head.weight.shape),
                "losses": result.losses, "accuracies": result.accuracies, "seconds": result.seconds,
                "cpu_seconds": result.cpu_seconds, "history": result.history, "threshold": result.threshold,
-               "score_mean": result.score_mean, **(extra or {})}
+               "score_mean": result.score_mean, "test": getattr(result, "test", None), **(extra or {})}
     with atomic_path(path) as tmp:  # concurrent readers never see a half-written file
         torch.save(payload, tmp)
     return path

@@ -56,14 +56,15 @@ class TrainResult:
     accuracies: list[float] = field(default_factory=list)  # training-batch accuracy (with margin)
     seconds: float = 0.0  # training time (0 when loaded from the cache before timing)
     from_cache: bool = False
-    history: list[dict] = field(default_factory=list)  # validations: step, eer, min_dcf, seconds, cpu_seconds
-    threshold: float | None = None  # cosine threshold at the last validation's EER (mean subtracted)
-    score_mean: torch.Tensor | None = None  # the mean embedding subtracted before scoring
+    history: list[dict] = field(default_factory=list)  # validations (dev trials): step, eer, min_dcf, seconds...
+    threshold: float | None = None  # cosine threshold at the last validation's EER on the dev trials
+    score_mean: torch.Tensor | None = None  # the mean embedding (of training utterances) subtracted before scoring
     cpu_seconds: float = 0.0  # CPU time of the run (this process and its finished DataLoader workers)
+    test: dict | None = None  # the test trials, scored once after training (``cached_fit``): eer, low, high, counts
 
     @property
     def eer(self) -> float | None:
-        """The last validation EER (a fraction), None without validation."""
+        """The last validation EER (a fraction) on the development trials, None without validation."""
         return self.history[-1]["eer"] if self.history else None
 
     def to(self, device) -> TrainResult:

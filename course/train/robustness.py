@@ -3,8 +3,9 @@
 Each test utterance is passed through a condition of ``course.data.augment.degrade``
 (telephone band, strong reverberation, SNR 0-5 dB), seeded per file, and every
 system embeds the same degraded audio; trials are scored by cosine after
-subtracting the mean embedding of the (degraded) test files, as in
-``course.evaluate``.
+subtracting each system's mean embedding of clean *training* utterances
+(``course.evaluate.training_files``), the protocol of ``course.evaluate``: nothing is
+estimated on the files being scored.
 """
 
 from __future__ import annotations
@@ -16,34 +17,40 @@ import torch
 from course.audio import read
 from course.data.augment import CONDITIONS, degrade
 from course.data.corpus import load_trials
+from course.evaluate import training_files, trial_files
 from course.metrics import eer
 from course.scoring import score_trials
 
 
 def degraded_waves(root: str | Path, condition: str, seed: int = 0) -> dict[Path, torch.Tensor]:
     """path → waveform of every trial file under ``condition`` (file ``i`` drawn from (seed, i))."""
-    files = sorted({p for _, a, b in load_trials(root) for p in (a, b)})
+    files = trial_files(load_trials(root))
     return {p: degrade(read(p)[0], condition, torch.Generator().manual_seed(seed * 1_000_003 + i))
             for i, p in enumerate(files)}
 
 
 def model_embedder(model):
-    """A function waveform → embedding for a trained model (eval mode, fbank + CMN, whole utterance)."""
-    from course.features import fbank
+    """A function waveform → embedding for a trained model (eval mode, its own features, whole utterance)."""
+    from course.features import for_model
 
     model.eval()
+    features = for_model(model)
 
     @torch.no_grad()
     def embed(wave):
-        return model(fbank(wave).unsqueeze(0)).squeeze(0).float()
+        return model(features(wave).unsqueeze(0)).squeeze(0).float()
 
     return embed
 
 
-def condition_eer(embed, waves: dict, trials) -> float:
-    """EER (a fraction) of ``embed`` on ``trials`` with the given waveforms."""
+def training_mean_of(embed, root: str | Path) -> torch.Tensor:
+    """The mean of ``embed`` over the clean training utterances of ``root`` (``training_files``)."""
+    return torch.stack([embed(read(p)[0]) for p in training_files(root)]).mean(0)
+
+
+def condition_eer(embed, waves: dict, trials, mean: torch.Tensor | None) -> float:
+    """EER (a fraction) of ``embed`` on ``trials`` with the given waveforms, ``mean`` subtracted."""
     embeddings = {p: embed(w) for p, w in waves.items()}
-    mean = torch.stack(list(embeddings.values())).mean(0)
     scores, labels = score_trials(embeddings, trials, mean)
     return eer(scores, labels)
 
@@ -62,10 +69,11 @@ def robustness_table(systems: dict, root: str | Path, conditions=CONDITIONS, pro
     trials = load_trials(root)
     table = {name: {} for name in systems}
     with torch_threads(1):
+        means = {name: training_mean_of(embed, root) for name, embed in systems.items()}
         for condition in tqdm(conditions, desc="conditions", disable=not progress):
             waves = degraded_waves(root, condition)
             for name, embed in systems.items():
-                table[name][condition] = 100 * condition_eer(embed, waves, trials)
+                table[name][condition] = 100 * condition_eer(embed, waves, trials, means[name])
     return table
 
 
