@@ -36,9 +36,10 @@ def main() -> None:
     print(format_table(table))
     for condition in CONDITIONS:
         print(f"  {condition}: {CONDITION_TITLES[condition]}")
-    beaten = all(table["course model, augmented"][c] < table["baseline (mean+std log-mel)"][c] for c in CONDITIONS)
-    print(json.dumps({"mode": "smoke" if is_smoke() else "default", "eer_%": table,
-                      "augmented_beats_baseline_everywhere": beaten,
+    ours, theirs = table["course model, augmented"], table["baseline (mean+std log-mel)"]
+    beaten = all(ours[c]["high"] < theirs[c]["low"] for c in CONDITIONS)  # intervals apart, not point values
+    print(json.dumps({"mode": "smoke" if is_smoke() else "default", "eer": table,
+                      "augmented_beats_baseline_everywhere_by_its_interval": beaten,
                       "seconds": round(time.perf_counter() - start, 1)}))
 
 

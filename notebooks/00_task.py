@@ -171,13 +171,41 @@ print(f"by hand: at threshold {thresholds[k]:.3f}, P_miss = {p_miss[k]:.3f} and 
 
 eer, threshold = metrics.eer(scores, labels, return_threshold=True)
 dcf01, dcf05 = metrics.min_dcf(scores, labels, 0.01), metrics.min_dcf(scores, labels, 0.05)
-print(f"baseline: EER {100 * eer:.1f}%, minDCF(0.01) {dcf01:.3f}, minDCF(0.05) {dcf05:.3f}")
+print(f"baseline: EER {100 * eer:.1f}% (its interval below), minDCF(0.01) {dcf01:.3f}, minDCF(0.05) {dcf05:.3f}")
 # The hand value is read at one threshold, the library interpolates between two: they may
 # differ by at most one step of the error-rate staircase.
 step = 1 / min(len(target), len(nontarget))
 print(f"|library EER − hand (P_miss + P_fa)/2| = {abs(eer - (p_miss[k] + p_fa[k]) / 2):.4f} "
       f"(one step of the staircase: {step:.4f})")
 derive(eer, (p_miss[k] + p_fa[k]) / 2, name="EER, library vs by hand", atol=step, rtol=0)
+
+# %% [markdown]
+# ## How sure is an EER? An interval from a bootstrap over speakers
+#
+# An EER is measured on one trial list, and another list of other speakers would give another
+# number. The textbook interval treats the trials as independent coin flips (binomial:
+# $\hat e \pm 1.96\sqrt{\hat e(1-\hat e)/N_\text{target}}$), but they are not: every trial reuses
+# a few speakers and files, so one hard speaker moves hundreds of trials at once. The course
+# therefore resamples **speakers**: draw the test speakers with replacement (speaker $s$ drawn
+# $m_s$ times), count a target trial of $s$ $m_s$ times and a non-target trial of $a$ and $b$
+# $m_a m_b$ times (every pair of drawn copies), recompute the EER, repeat 1,000 times, and keep the
+# middle 95% (`course.metrics.eer_interval`). Every EER the course prints carries this interval and
+# its trial and speaker counts; a claim that one system beats another holds only if the intervals
+# (or a paired test) support it. minDCF is shown only where the non-target count can resolve it:
+# one false alarm costs about $(1-P_\text{target})/(P_\text{target} N_\text{non})$ of the normalised
+# cost, and the course asks that to be at most 0.1 (`course.metrics.min_dcf_resolvable`: 990
+# non-targets at $P_\text{target} = 0.01$).
+
+# %%
+speaker_a = [e.parts[-3] for _, e, _ in trials]  # wav/<speaker>/<session>/<utt>.wav
+speaker_b = [t.parts[-3] for _, _, t in trials]
+interval = metrics.eer_interval(scores, labels, speaker_a, speaker_b)
+print("baseline:", metrics.format_eer(interval))
+binomial = 1.96 * np.sqrt(eer * (1 - eer) / labels.sum())
+print(f"the binomial interval would claim ±{100 * binomial:.2f} points; the speaker bootstrap gives "
+      f"{100 * interval['low']:.2f}–{100 * interval['high']:.2f}")
+if not metrics.min_dcf_resolvable(interval["nontargets"], 0.01):
+    print(f"minDCF(0.01) is not resolvable with {interval['nontargets']} non-target trials")
 
 # %% [markdown]
 # The **DET curve** plots $P_\text{miss}$ against $P_\text{fa}$ over every threshold, both on a
@@ -219,10 +247,12 @@ same, cross = pair_scores(same_pairs), pair_scores(cross_pairs)
 print(f"same speaker, same session:       {len(same):5d} pairs, mean score {same.mean():.3f}")
 print(f"same speaker, different sessions: {len(cross):5d} pairs, mean score {cross.mean():.3f}")
 print(f"different speakers (non-target trials): mean score {nontarget.mean():.3f}")
-for name, targets in (("same-session", same), ("cross-session", cross)):
-    pooled = np.r_[targets, nontarget]
-    print(f"EER of {name} pairs against the non-target trials: "
-          f"{100 * metrics.eer(pooled, np.r_[np.ones(len(targets)), np.zeros(len(nontarget))]):.1f}%")
+non_pairs = [(e, t) for label, e, t in trials if label == 0]
+for name, targets, pairs in (("same-session", same, same_pairs), ("cross-session", cross, cross_pairs)):
+    pooled, truth = np.r_[targets, nontarget], np.r_[np.ones(len(targets)), np.zeros(len(nontarget))]
+    sides = [(p.parts[-3], q.parts[-3]) for p, q in list(pairs) + non_pairs]
+    result = metrics.eer_interval(pooled, truth, [a for a, _ in sides], [b for _, b in sides])
+    print(f"{name} pairs against the non-target trials: {metrics.format_eer(result)}")
 assert same.mean() > cross.mean(), "the baseline should favour pairs that share a channel"
 
 # %% [markdown]

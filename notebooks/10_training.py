@@ -43,7 +43,6 @@ from course.data.augment import CONDITION_TITLES, CONDITIONS, AugmentConfig
 from course.data.augment_crops import WaveCrops
 from course.env import is_smoke
 from course.evaluate import embed_and_score, embed_files
-from course.metrics import eer
 from course.viz.scores import plot_det, plot_score_histograms
 from course.viz.training import plot_training_curves
 
@@ -104,10 +103,18 @@ plt.show()
 #
 # Notebook 00's baseline learns nothing: the mean and standard deviation of the log-mel spectrum,
 # scored by cosine. Its EER is where training starts from.
+#
+# **The scoring protocol**, the same in every notebook (`course.evaluate`): the mean embedding
+# subtracted before cosine is estimated on *training* utterances (two of every training speaker);
+# thresholds are chosen on the *development* trials (`veri_dev.txt`, SynthVox's speakers that are
+# neither trained on nor tested); the test trials are scored once, after training. Every EER comes
+# with its trial counts and a 95% interval from a bootstrap over test speakers (notebook 00).
 
 # %%
+from course.metrics import format_eer
+
 base = baseline.evaluate(root)
-print(f"baseline (mean+std log-mel, no training): EER {100 * base['eer']:.2f}%")
+print(f"baseline (mean+std log-mel, no training): {format_eer(base['interval'])}")
 
 # %% [markdown]
 # ## 3. Training, live
@@ -116,8 +123,8 @@ print(f"baseline (mean+std log-mel, no training): EER {100 * base['eer']:.2f}%")
 # the SpeechBrain flavour) with ASTP, AAM-softmax (s = 32, margin ramped 0 → 0.2 over the first half),
 # Adam with a 50-step warm-up then cosine decay to lr/20, batches of 32 crops, 800 steps. The model
 # trains on one CPU thread while one DataLoader worker reads, augments and computes fbank on the other
-# core. The validation EER every 200 steps uses the test trials (SynthVox has no separate validation
-# speakers; nothing is tuned on it here).
+# core. The validation EER every 200 steps is measured on the development trials; the threshold at the
+# last one is what the model stores for `course.verify`. The test trials are scored once, at the end.
 #
 # `course_model()` trains it once and caches it: if notebook 03, 04 or 06 ran first, the curves are
 # drawn from the cached run.
@@ -152,17 +159,21 @@ fig.tight_layout()
 handle.update(fig)
 how = "loaded from the cache" if result.from_cache else f"trained in {result.seconds:.0f} s"
 print(f"{config.steps} steps, {how}; CPU time of the run: {result.cpu_seconds:.1f} s")
-print(f"EER: {100 * result.eer:.2f}%")
+print(f"development EER (where the threshold is chosen): {100 * result.eer:.2f}%")
+if result.test is not None:
+    print(f"test trials, scored once: {format_eer(result.test)}")
 
 # %% [markdown]
-# The target of the course: at most 5% EER (aim: 3%) within 5 minutes on 2 CPU cores.
+# The target of the course: at most 5% EER (aim: 3%) on the test trials within 5 minutes on 2 CPU
+# cores, and better than the baseline by more than the intervals allow chance to explain.
 # `benchmarks/train_course_model.py` measures the EER against wall-clock and CPU time.
 
 # %%
 if not is_smoke() and not GPU_PATH:
-    assert result.eer <= 0.05, f"the course model should reach 5% EER; it reached {100 * result.eer:.2f}%"
-    assert result.eer < base["eer"]
-    print(f"✓ EER {100 * result.eer:.2f}% ≤ 5%, the baseline's was {100 * base['eer']:.2f}%")
+    test, reference = result.test, base["interval"]
+    assert test["high"] <= 0.05 or test["eer"] <= 0.05, f"the course model should reach 5% EER: {format_eer(test)}"
+    assert test["high"] < reference["low"], "the course model's interval should lie below the baseline's"
+    print(f"✓ {format_eer(test)}; the baseline's interval starts at {100 * reference['low']:.2f}%")
 
 # %% [markdown]
 # ## 4. DET curves and score distributions
@@ -189,16 +200,18 @@ plt.show()
 # ## 5. Three ways of scoring
 #
 # Plain cosine compares the two embeddings as they are. Subtracting the mean embedding first
-# removes the direction that every embedding shares (here the mean of the test embeddings, as
-# `course.evaluate` does). AS-Norm (adaptive symmetric score normalisation, Matejka et al.,
-# Interspeech 2017) standardises each score by the mean and standard deviation of the top-$k$ scores
-# of each side against a *cohort* of other speakers, here the training utterances:
+# removes the direction that every embedding shares (the mean of training embeddings, as
+# `course.evaluate` does: never of the files being scored). AS-Norm (adaptive symmetric score
+# normalisation, Matejka et al., Interspeech 2017) standardises each score by the mean and standard
+# deviation of the top-$k$ scores of each side against a *cohort* of other speakers, here the training utterances:
 #
 # $$\tilde s(a, b) = \tfrac12\left(\frac{s - \mu_a^{(k)}}{\sigma_a^{(k)}}
 #   + \frac{s - \mu_b^{(k)}}{\sigma_b^{(k)}}\right).$$
 
 # %%
-from course.data.corpus import load_trials, read_split
+from course.data.corpus import load_trials, read_split, speaker_of
+from course.evaluate import mean_embedding, training_files
+from course.metrics import eer_interval
 from course.scoring import as_norm, score_trials
 
 trials = load_trials(root)
@@ -206,16 +219,18 @@ test_files = sorted({p for _, a, b in trials for p in (a, b)})
 embeddings = embed_files(model, test_files)
 cohort_files = [p for _, p in read_split(root, "train")]
 cohort = torch.stack(list(embed_files(model, cohort_files).values()))
-mean = torch.stack(list(embeddings.values())).mean(0)
+mean = mean_embedding(embed_files(model, training_files(root)))  # training utterances only
 raw, labels = score_trials(embeddings, trials)
 centred, _ = score_trials(embeddings, trials, mean)
 emb_a = torch.stack([embeddings[a] for _, a, _ in trials])
 emb_b = torch.stack([embeddings[b] for _, _, b in trials])
 normed = as_norm(centred, emb_a, emb_b, cohort, top_k=COHORT_TOP_K, mean=mean)
 scoring = {"cosine": raw, "cosine, mean subtracted": centred, f"AS-Norm (top {COHORT_TOP_K}, mean subtracted)": normed}
-print(f"{'scoring':40s}  EER")
+sides = ([speaker_of(a) for _, a, _ in trials], [speaker_of(b) for _, _, b in trials])
+print(f"{'scoring':40s}  EER [95% CI] over {int(labels.sum())} target / {int((1 - labels).sum())} non-target trials")
 for name, scores in scoring.items():
-    print(f"{name:40s} {100 * eer(scores, labels):5.2f}%")
+    r = eer_interval(scores, labels, *sides)
+    print(f"{name:40s} {100 * r['eer']:5.2f}% [{100 * r['low']:.2f}–{100 * r['high']:.2f}]")
 
 # %% [markdown]
 # ## 6. A map of unseen speakers
@@ -232,7 +247,9 @@ chosen = [p for p in test_files if p.parent.parent.name in speakers]
 points = tsne(torch.nn.functional.normalize(torch.stack([embeddings[p] - mean for p in chosen]), dim=1),
               perplexity=pick(20, 5), seed=SEED)
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
-base_points = tsne(torch.stack([baseline.stats_embedding(read(p)[0]) for p in chosen]),
+base_mean = mean_embedding(baseline.embed_files(training_files(root)))  # the same treatment for both maps
+base_points = tsne(torch.nn.functional.normalize(torch.stack([baseline.stats_embedding(read(p)[0]) - base_mean
+                                                              for p in chosen]), dim=1),
                    perplexity=pick(20, 5), seed=SEED)
 plot_embedding_map(base_points, [p.parent.parent.name for p in chosen], ax=axes[0],
                    title="baseline (mean+std log-mel)")
@@ -264,10 +281,13 @@ for condition in CONDITIONS:
     print(f"  {condition}: {CONDITION_TITLES[condition]}")
 
 # %%
+ours, theirs = table["course model, augmented"], table["baseline"]
+apart = [c for c in CONDITIONS if ours[c]["high"] < theirs[c]["low"]]
+print("conditions where the augmented model's interval lies below the baseline's:", apart or "none")
+print("conditions where the intervals overlap (no claim made):", [c for c in CONDITIONS if c not in apart] or "none")
 if not is_smoke() and not GPU_PATH:
-    worse = [c for c in CONDITIONS if table["course model, augmented"][c] >= table["baseline"][c]]
-    assert not worse, f"the course model should beat the baseline everywhere; not on {worse}"
-    print("✓ the augmented course model beats the baseline on every condition")
+    assert "clean" in apart and "telephone" in apart, "the course model should beat the baseline beyond doubt here"
+    print("✓ on clean and telephone speech the augmented course model beats the baseline beyond its interval")
 
 # %% [markdown]
 # ## 8. Checkpoints, resuming, the command line, and using the model
@@ -415,8 +435,8 @@ assert check_lr_schedule(lr_factor)
 # %% [markdown]
 # **Exercise 3.** Write AS-Norm `as_norm(scores, emb_a, emb_b, cohort, top_k)` without mean subtraction:
 # for each side, the cosine scores against every cohort embedding, their top-$k$, its mean and
-# (unbiased) standard deviation; then the formula of §5. Does it help the baseline as much as the
-# trained model?
+# (unbiased) standard deviation; then the formula of §5. Does it help at all here? Compare the intervals
+# of §5 before you answer: on this corpus it need not.
 
 # %%
 def as_norm_by_hand(scores, emb_a, emb_b, cohort, top_k):

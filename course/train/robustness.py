@@ -16,9 +16,9 @@ import torch
 
 from course.audio import read
 from course.data.augment import CONDITIONS, degrade
-from course.data.corpus import load_trials
+from course.data.corpus import load_trials, speaker_of
 from course.evaluate import training_files, trial_files
-from course.metrics import eer
+from course.metrics import eer_interval
 from course.scoring import score_trials
 
 
@@ -48,15 +48,16 @@ def training_mean_of(embed, root: str | Path) -> torch.Tensor:
     return torch.stack([embed(read(p)[0]) for p in training_files(root)]).mean(0)
 
 
-def condition_eer(embed, waves: dict, trials, mean: torch.Tensor | None) -> float:
-    """EER (a fraction) of ``embed`` on ``trials`` with the given waveforms, ``mean`` subtracted."""
+def condition_eer(embed, waves: dict, trials, mean: torch.Tensor | None) -> dict:
+    """EER of ``embed`` on ``trials`` with the given waveforms, ``mean`` subtracted, with its interval
+    over speakers (``course.metrics.eer_interval``: eer, low, high as fractions, and the counts)."""
     embeddings = {p: embed(w) for p, w in waves.items()}
     scores, labels = score_trials(embeddings, trials, mean)
-    return eer(scores, labels)
+    return eer_interval(scores, labels, [speaker_of(a) for _, a, _ in trials], [speaker_of(b) for _, _, b in trials])
 
 
 def robustness_table(systems: dict, root: str | Path, conditions=CONDITIONS, progress: bool = False) -> dict:
-    """{system name: {condition: EER %}} for ``systems`` = {name: waveform → embedding}.
+    """{system name: {condition: ``condition_eer``'s result}} for ``systems`` = {name: waveform → embedding}.
 
     Runs on one CPU thread: one utterance at a time is many small operations, which a second
     thread slows down on a busy machine (measured here on the smoke corpus: 25 s of CPU and 73 s
@@ -73,14 +74,20 @@ def robustness_table(systems: dict, root: str | Path, conditions=CONDITIONS, pro
         for condition in tqdm(conditions, desc="conditions", disable=not progress):
             waves = degraded_waves(root, condition)
             for name, embed in systems.items():
-                table[name][condition] = 100 * condition_eer(embed, waves, trials, means[name])
+                table[name][condition] = condition_eer(embed, waves, trials, means[name])
     return table
 
 
 def format_table(table: dict, conditions=CONDITIONS) -> str:
-    """A plain-text table: one row per system, one EER % column per condition."""
+    """A plain-text table: one row per system, one column per condition: EER % [95% CI]."""
     width = max(len(name) for name in table) + 2
-    lines = ["".ljust(width) + "".join(c.rjust(11) for c in conditions)]
+    cell = 22
+    lines = ["".ljust(width) + "".join(c.rjust(cell) for c in conditions)]
     for name, row in table.items():
-        lines.append(name.ljust(width) + "".join(f"{row[c]:10.2f}%" for c in conditions))
+        lines.append(name.ljust(width) + "".join(
+            f"{100 * row[c]['eer']:.2f} [{100 * row[c]['low']:.1f}–{100 * row[c]['high']:.1f}]".rjust(cell)
+            for c in conditions))
+    first = next(iter(next(iter(table.values())).values()))
+    lines.append(f"EER % [95% CI over speakers]; {first['targets']} target / {first['nontargets']} non-target "
+                 f"trials, {first['speakers']} speakers")
     return "\n".join(lines)
