@@ -316,13 +316,14 @@ from course.audio import read
 from course.data import default_corpus
 from course.data.corpus import test_utterances
 from course.features import fbank
+from course.metrics import format_eer
 from course.train import course_model
 
 result = course_model("ASTP")
 print("course model:", result.config.model_kwargs)
 trained = result.model.cpu().eval()
 print(f"trained {len(result.losses)} steps, loss {result.losses[0]:.2f} → {result.losses[-1]:.2f}")
-print(f"the course model: EER {100 * result.eer:.2f}% on the SynthVox test trials")
+print(f"the course model on the SynthVox test trials: {format_eer(result.test)}")
 
 wave, sample_rate = read(test_utterances(default_corpus())[0])
 feats = fbank(wave, sample_rate)[None]  # (1, 80, T)

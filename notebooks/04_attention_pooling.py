@@ -489,12 +489,13 @@ plt.show()
 
 # %%
 from course import train
+from course.metrics import format_eer
 from course.viz.attention import attention_entropy, entropy_gap, plot_attention_timeline, plot_entropy_gaps
 from course.widgets.attention import attention_explorer, default_utterances, utterance_label
 
 trained = {name: train.course_model(name) for name in EXPLORE}  # the course model of notebook 10
 for name, result in trained.items():
-    print(f"{name}: the course model, EER {100 * result.eer:.2f}% on the SynthVox test trials")
+    print(f"{name}: the course model on the SynthVox test trials, {format_eer(result.test)}")
 models = {name: result.model.eval() for name, result in trained.items()}
 utterances = default_utterances(UTTERANCES)
 

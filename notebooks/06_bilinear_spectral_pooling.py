@@ -258,8 +258,10 @@ explorer
 # power sits in the lowest bins, keeping $K$ of them keeps most of the information.
 
 # %%
+from course.metrics import format_eer
+
 trained = course_model()  # the course model of notebook 10 (ASTP pooling; its MFA output is the map)
-print(f"the course model: EER {100 * trained.eer:.2f}% on the SynthVox test trials")
+print(f"the course model on the SynthVox test trials: {format_eer(trained.test)}")
 with torch.no_grad():
     feature_map = trained.model.eval().frame_features(utterances[0][None])[0][0]  # (C', T): what the pooling sees
 all_bins = WINDOW // 2 + 1
