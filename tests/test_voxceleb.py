@@ -51,6 +51,20 @@ def test_prepare_writes_a_corpus_the_course_reads(vox1, tmp_path):
     assert ds.num_speakers == 4 and ds[0][0].shape == (80, 20)
 
 
+def test_development_speakers_are_disjoint_from_training_and_test_and_get_their_own_trials(vox1, tmp_path):
+    from course.data.corpus import DEV_TRIAL_FILE
+
+    out = tmp_path / "with-dev"
+    voxceleb.prepare(vox1, out, speakers=2, dev_speakers=2)
+    train = {spk for spk, _ in read_split(out, "train")}
+    dev = {spk for spk, _ in read_split(out, "dev")}
+    test = {p.parts[-3] for _, a, b in load_trials(out) for p in (a, b)}
+    assert len(train) == 2 and len(dev) == 2 and not train & dev and not (train | dev) & test
+    dev_trials = load_trials(out, DEV_TRIAL_FILE)
+    assert {1, 0} == {label for label, _, _ in dev_trials}
+    assert all({a.parts[-3], b.parts[-3]} <= dev for _, a, b in dev_trials)
+
+
 def test_vox1_test_speakers_never_enter_training_even_without_a_trial_list(vox1, tmp_path):
     (vox1 / "veri_test2.txt").unlink()
     voxceleb.prepare(vox1, tmp_path / "p")

@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="official trial list (veri_test2.txt, list_test_all2.txt, list_test_hard2.txt)")
     prep.add_argument("--train-root", type=Path, default=None,
                       help="a VoxCeleb2 dev root to train on instead of VoxCeleb1 dev (needed for Vox1-E/H)")
+    prep.add_argument("--dev-speakers", type=int, default=None,
+                      help="speakers held out for validation and thresholds (default: a tenth, at most 40)")
     prep.add_argument("--seed", type=int, default=0)
     conv = actions.add_parser("convert", help="convert VoxCeleb2 m4a files to flac (needs FFmpeg)")
     conv.add_argument("--root", type=Path, required=True)
@@ -87,7 +89,8 @@ def _voxceleb(args) -> int:
         print(f"converted {count} files into {args.out}")
         return 0
     summary = voxceleb.prepare(args.root, args.out, speakers=args.speakers, utterances=args.utts,
-                               trial_list=args.trials, train_root=args.train_root, seed=args.seed)
+                               trial_list=args.trials, train_root=args.train_root, seed=args.seed,
+                               dev_speakers=args.dev_speakers)
     print(summary)
     return 0
 

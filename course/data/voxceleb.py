@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from course.audio import SAMPLE_RATE
-from course.data.corpus import SPLIT_FILE, TRIAL_FILE
+from course.data.corpus import DEV_TRIAL_FILE, SPLIT_FILE, TRIAL_FILE
+from course.data.synthvox import make_trials
 
 VOX1_TEST_SPEAKERS = frozenset(f"id{n}" for n in range(10270, 10310))
 VOX1_E_H_LISTS = ("list_test_all2.txt", "list_test_all.txt", "list_test_hard2.txt", "list_test_hard.txt")
@@ -84,8 +85,14 @@ def read_trial_list(path: str | Path) -> list[tuple[int, str, str]]:
 
 
 def prepare(root: str | Path, out: str | Path, speakers: int | None = None, utterances: int | None = None,
-            trial_list: str | Path | None = None, train_root: str | Path | None = None, seed: int = 0) -> str:
-    """Write a course corpus root under ``out`` from local VoxCeleb data; returns a one-line summary."""
+            trial_list: str | Path | None = None, train_root: str | Path | None = None, seed: int = 0,
+            dev_speakers: int | None = None, dev_trials: int = 4000) -> str:
+    """Write a course corpus root under ``out`` from local VoxCeleb data; returns a one-line summary.
+
+    ``dev_speakers`` (default: a tenth of the training speakers, at most 40, none below 20) are held
+    out from training and the test list: their utterances are split code 2 and their balanced
+    cross-video trials ``veri_dev.txt``, where validation and thresholds look (never the test list).
+    """
     from course.data.corpus import check_audio
 
     test_folder = wav_root(root)
@@ -118,6 +125,17 @@ def prepare(root: str | Path, out: str | Path, speakers: int | None = None, utte
     r = np.random.default_rng(seed)
     chosen = sorted(candidates if speakers is None or speakers >= len(candidates)
                     else r.choice(candidates, size=speakers, replace=False).tolist())
+    if dev_speakers is None:
+        dev_speakers = 0 if len(chosen) < 20 else min(40, len(chosen) // 10)
+    spare = [c for c in candidates if c not in chosen]
+    dev = sorted(r.choice(spare, size=dev_speakers, replace=False).tolist() if len(spare) >= dev_speakers
+                 else chosen[-dev_speakers:] if dev_speakers else [])
+    chosen = [c for c in chosen if c not in dev]
+    if dev_speakers and len(dev) < 2:
+        raise ValueError(f"--dev-speakers {dev_speakers}: need at least 2 development speakers (or 0)")
+    if not chosen:
+        raise ValueError("no training speakers left after holding out the development speakers")
+    dev_files = [f for spk in dev for f in available[spk][: utterances or None]]
     train_files = []
     for spk in chosen:
         files = available[spk]
@@ -125,11 +143,11 @@ def prepare(root: str | Path, out: str | Path, speakers: int | None = None, utte
             files = sorted(r.choice(files, size=utterances, replace=False).tolist())
         train_files += files
 
-    check_audio([train_folder / f for f in train_files] + [test_folder / f for f in trial_files])
+    check_audio([train_folder / f for f in train_files + dev_files] + [test_folder / f for f in trial_files])
     out = Path(out)
     (out / "wav").mkdir(parents=True, exist_ok=True)
-    for spk in sorted(set(chosen) | trial_speakers):
-        source = (train_folder if spk in chosen else test_folder) / spk
+    for spk in sorted(set(chosen) | set(dev) | trial_speakers):
+        source = (test_folder if spk in trial_speakers else train_folder) / spk
         link = out / "wav" / spk
         if link.is_symlink() or link.exists():
             if link.resolve() == source.resolve():
@@ -140,16 +158,23 @@ def prepare(root: str | Path, out: str | Path, speakers: int | None = None, utte
         except OSError as error:
             raise RuntimeError(f"cannot create the symlink {link} ({error}); on Windows, enable developer "
                                "mode") from None
-    lines = [f"1 {f}" for f in train_files] + [f"3 {f}" for f in trial_files]
+    lines = [f"1 {f}" for f in train_files] + [f"2 {f}" for f in dev_files] + [f"3 {f}" for f in trial_files]
     (out / SPLIT_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if dev:
+        by_speaker = {}
+        for f in dev_files:
+            by_speaker.setdefault(f.split("/")[0], []).append((f.split("/")[1], f))  # (video, path)
+        dev_list = make_trials(by_speaker, dev_trials, seed)
+        (out / DEV_TRIAL_FILE).write_text("".join(f"{lab} {a} {b}\n" for lab, a, b in dev_list), encoding="utf-8")
     if trials:
         (out / TRIAL_FILE).write_text("".join(f"{lab} {a} {b}\n" for lab, a, b in trials), encoding="utf-8")
     info = {"source": str(Path(root).resolve()), "train_source": str(train_folder.resolve()), "seed": seed,
-            "speakers": len(chosen), "train_utterances": len(train_files),
+            "speakers": len(chosen), "train_utterances": len(train_files), "dev_speakers": len(dev),
             "trial_list": str(trial_list) if trial_list else None, "trials": len(trials),
             "excluded_speakers": len(excluded & set(available))}
     (out / "voxceleb.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
-    return (f"prepared {out}: {len(chosen)} training speakers, {len(train_files)} utterances; "
+    return (f"prepared {out}: {len(chosen)} training speakers, {len(train_files)} utterances; {len(dev)} "
+            f"development speakers; "
             f"{len(trials)} trials over {len(trial_speakers)} test speakers")
 
 
