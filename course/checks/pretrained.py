@@ -79,3 +79,25 @@ def check_relative_weight(fn) -> bool:
         return False
     return check_function(lambda w, m: torch.as_tensor(fn(w, m), dtype=torch.float32), reference_relative_weight,
                           cases, name="relative_weight", atol=1e-5)
+
+
+def loudest_mask(energy_db: torch.Tensor, share: float = 0.1) -> torch.Tensor:
+    """The loudest ``share`` of frames: energy at or above its (1 − share) quantile."""
+    return energy_db >= energy_db.quantile(1 - share)
+
+
+def check_loudest_frames(fn) -> bool:
+    """``fn(weights (rows, T), energy_db (T,)) -> scalar``: the relative weight of the loudest 10% of frames."""
+    g = torch.Generator().manual_seed(2)
+    energy = torch.randn(50, generator=g) * 10 - 30
+    weights = torch.softmax(torch.randn(4, 50, generator=g) + 0.1 * energy, dim=-1)  # loud frames favoured
+    cases = [(weights, energy), (torch.full((2, 50), 1 / 50), energy)]
+    if _stub(fn, cases[0], "loudest_frames"):
+        return False
+    mistakes = {"the quietest 10% (quantile 0.1 instead of 0.9)":
+                lambda w, e: reference_relative_weight(w, e <= e.quantile(0.1)),
+                "the mass on the loudest frames, not divided by their share of frames":
+                lambda w, e: (w * loudest_mask(e).to(w.dtype)).sum(-1).mean()}
+    return check_function(lambda w, e: torch.as_tensor(fn(w, e), dtype=torch.float32),
+                          lambda w, e: reference_relative_weight(w, loudest_mask(e)), cases,
+                          name="loudest_frames", atol=1e-5, mistakes=mistakes)
