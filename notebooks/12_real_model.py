@@ -196,7 +196,7 @@ import warnings
 
 from course import baseline
 from course.data import default_corpus
-from course.data.corpus import speaker_of
+from course.data.corpus import speaker_of as speaker_of_path
 from course.evaluate import embed_files, mean_embedding, training_files
 from course.metrics import eer_interval, format_eer, min_dcf, min_dcf_resolvable
 from course.scoring import score_trials
@@ -207,8 +207,8 @@ def score(embeddings, mean=None, trial_list=trials):
     """Cosine scores of a trial list (``mean`` subtracted when given: from training data only), the
     EER with its interval over speakers, and minDCF."""
     scores, labels = score_trials(embeddings, trial_list, mean)
-    interval = eer_interval(scores, labels, [speaker_of(a) for _, a, _ in trial_list],
-                            [speaker_of(b) for _, _, b in trial_list])
+    interval = eer_interval(scores, labels, [speaker_of_path(a) for _, a, _ in trial_list],
+                            [speaker_of_path(b) for _, _, b in trial_list])
     return {"interval": interval, "eer_%": 100 * interval["eer"], "scores": scores.numpy(), "labels": labels.numpy(),
             **{f"min_dcf_{p}": min_dcf(scores, labels, p) for p in (0.01, 0.05)}}
 
