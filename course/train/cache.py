@@ -25,7 +25,7 @@ from course.train.loop import TrainResult, fit
 
 PACKAGE = Path(__file__).resolve().parent.parent
 CODE = ("train", "models", "pooling", "heads", "data", "features.py", "audio.py", "masks.py", "scoring.py",
-        "metrics.py", "evaluate.py")
+        "metrics.py", "evaluate.py", "calibration.py")
 
 
 def code_hash(parts=CODE) -> str:
@@ -108,7 +108,8 @@ def load_result(path: Path, config: TrainConfig) -> TrainResult:
     return TrainResult(model.eval(), head.eval(), payload["losses"], config, payload["accuracies"],
                        payload["seconds"], from_cache=True, history=payload.get("history", []),
                        threshold=payload.get("threshold"), score_mean=payload.get("score_mean"),
-                       cpu_seconds=payload.get("cpu_seconds", 0.0), test=payload.get("test"))
+                       cpu_seconds=payload.get("cpu_seconds", 0.0), test=payload.get("test"),
+                       calibration=payload.get("calibration"))
 
 
 def course_model(pooling: str = "ASTP", progress: bool = True, callback=None) -> TrainResult:

@@ -27,7 +27,8 @@ def save_model(path: str | Path, result, extra: dict | None = None) -> Path:
                "head": result.head.state_dict(), "head_shape": tuple(result.head.weight.shape),
                "losses": result.losses, "accuracies": result.accuracies, "seconds": result.seconds,
                "cpu_seconds": result.cpu_seconds, "history": result.history, "threshold": result.threshold,
-               "score_mean": result.score_mean, "test": getattr(result, "test", None), **(extra or {})}
+               "score_mean": result.score_mean, "test": getattr(result, "test", None),
+               "calibration": getattr(result, "calibration", None), **(extra or {})}
     with atomic_path(path) as tmp:  # concurrent readers never see a half-written file
         torch.save(payload, tmp)
     return path
@@ -54,5 +55,6 @@ def load_model(path: str | Path) -> tuple[torch.nn.Module, dict]:
     info = {"config": config, "history": [{k: v for k, v in h.items() if k != "mean"} for h in history],
             "threshold": payload.get("threshold", last.get("threshold")),
             "score_mean": payload.get("score_mean", last.get("mean")),
+            "calibration": payload.get("calibration", last.get("calibration")),
             "eer": last.get("eer")}
     return model.eval(), info

@@ -61,6 +61,7 @@ class TrainResult:
     score_mean: torch.Tensor | None = None  # the mean embedding (of training utterances) subtracted before scoring
     cpu_seconds: float = 0.0  # CPU time of the run (this process and its finished DataLoader workers)
     test: dict | None = None  # the test trials, scored once after training (``cached_fit``): eer, low, high, counts
+    calibration: dict | None = None  # scores → LLRs fitted on the last validation's dev trials (a, b, p_target)
 
     @property
     def eer(self) -> float | None:
@@ -218,7 +219,7 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
     return TrainResult(model, head, state["losses"], config, state["accuracies"], state["seconds"],
                        history=[{k: v for k, v in h.items() if k != "mean"} for h in state["history"]],
                        threshold=best.get("threshold"), score_mean=best.get("mean"),
-                       cpu_seconds=state["cpu_seconds"])
+                       cpu_seconds=state["cpu_seconds"], calibration=best.get("calibration"))
 
 
 def validate_now(model: nn.Module, root, device) -> dict:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from course.calibration import LinearCalibration
 from course.data.corpus import DEV_TRIAL_FILE, load_trials
 from course.evaluate import embed_files, training_mean, trial_files
 from course.metrics import eer, min_dcf
@@ -30,10 +31,12 @@ def dev_trial_file(root: str | Path) -> str:
 
 @torch.no_grad()
 def validate(model, root: str | Path, device=None, max_trials: int | None = None) -> dict:
-    """{"eer", "threshold", "min_dcf", "mean"} of ``model`` on ``root``'s development trials (the first
-    ``max_trials``), scored after subtracting the mean embedding of training utterances."""
+    """{"eer", "threshold", "min_dcf", "mean", "calibration"} of ``model`` on ``root``'s development trials
+    (the first ``max_trials``), scored after subtracting the mean embedding of training utterances;
+    ``calibration`` is the linear map of those scores to LLRs (``course.calibration``), as a dict."""
     trials = load_trials(root, dev_trial_file(root))[:max_trials]
     mean = training_mean(model, root, device)
     scores, labels = score_trials(embed_files(model, trial_files(trials), device), trials, mean)
     value, threshold = eer(scores, labels, return_threshold=True)
-    return {"eer": value, "threshold": threshold, "min_dcf": min_dcf(scores, labels, 0.01), "mean": mean}
+    return {"eer": value, "threshold": threshold, "min_dcf": min_dcf(scores, labels, 0.01), "mean": mean,
+            "calibration": LinearCalibration.fit(scores, labels).as_dict()}
