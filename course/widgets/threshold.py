@@ -82,7 +82,8 @@ class ThresholdLab:
         lines = [f"<b>{name}</b> at threshold {threshold:.3f}: {point['false_accepts']} false accepts of "
                  f"{point['nontargets']} non-targets ({100 * point['p_fa']:.2f}%), {point['false_rejects']} false "
                  f"rejects of {point['targets']} targets ({100 * point['p_miss']:.2f}%)",
-                 f"at P_target = {p:.3g}: actual DCF {act:.3f}, minimum DCF {best:.3f} (the best threshold in hindsight)"]
+                 f"at P_target = {p:.3g}: actual DCF {act:.3f}, minimum DCF {best:.3f} "
+                 "(the best threshold in hindsight)"]
         bayes = None
         if calibration is not None:
             llr_threshold = bayes_threshold(p)
