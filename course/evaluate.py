@@ -29,23 +29,30 @@ from course.metrics import eer_interval, summary
 from course.scoring import score_trials
 
 
-@torch.no_grad()
 def embed_files(model, paths, device=None, batch_size: int = 16, progress: bool = False,
                 features=None) -> dict[Path, torch.Tensor]:
     """path → embedding (CPU float32) for each file, computed by ``model(features(wave), lengths)``."""
+    return embed_waves(model, {p: read(p)[0] for p in paths}, device, batch_size, progress, features)
+
+
+@torch.no_grad()
+def embed_waves(model, waves: dict, device=None, batch_size: int = 16, progress: bool = False,
+                features=None) -> dict:
+    """key → embedding (CPU float32) of each 16 kHz waveform of ``waves`` (crops, degraded or concatenated
+    audio), in eval mode, batched by similar lengths with ``lengths`` so padding changes nothing."""
     from tqdm.auto import tqdm
 
     features = _features(model, features)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
     model.eval()
-    feats = {p: features(read(p)[0]) for p in paths}
-    order = sorted(paths, key=lambda p: feats[p].shape[1])
+    feats = {key: features(wave) for key, wave in waves.items()}
+    order = sorted(feats, key=lambda key: feats[key].shape[1])
     out = {}
     try:
         for start in tqdm(range(0, len(order), batch_size), desc="embedding", disable=not progress):
             chunk = order[start:start + batch_size]
-            x, lengths, _ = collate([(feats[p], 0) for p in chunk])
+            x, lengths, _ = collate([(feats[key], 0) for key in chunk])
             emb = model(x.to(device), lengths.to(device)).float().cpu()
             out.update(zip(chunk, emb, strict=True))
     finally:
