@@ -78,12 +78,16 @@ def t_power(delta: float, sd: float, n: int, alpha: float) -> float:
     """Power of the two-sided paired t-test at level ``alpha`` with ``n`` pairs when the true mean
     difference is ``delta`` and the per-pair differences have standard deviation ``sd``: the noncentral
     t probability P(|T'| > t_crit), T' = (Z + λ) / sqrt(V / df), λ = delta·√n / sd, V ~ χ²(df), written
-    as an integral over V (scipy's ``nct`` returns NaN for some arguments)."""
+    from scipy's ``nct``, or as an integral over V where ``nct`` returns NaN (it does for some arguments)."""
     from scipy import integrate, stats
 
     df = n - 1
     critical = stats.t.ppf(1 - alpha / 2, df)
     ncp = delta * math.sqrt(n) / sd
+
+    value = stats.nct.sf(critical, df, ncp) + stats.nct.cdf(-critical, df, ncp)
+    if np.isfinite(value):
+        return float(value)
 
     def given(v):
         scale = critical * math.sqrt(v / df)
