@@ -172,8 +172,14 @@ def test_your_own_pooling_is_checked_registered_and_enters_the_shootout(monkeypa
         def __init__(self, in_dim):
             super().__init__(in_dim, masked=False)
 
+    class MaskOnly(MeanMax):
+        def pool(self, x, mask):
+            peak = x.masked_fill(~mask, float("-inf")).amax(-1)  # fails with mask=None
+            return torch.cat([(x * mask).sum(-1) / mask.sum(-1), peak], 1), None
+
     assert check_mean_max(MeanMax)
     assert not check_mean_max(Unmasked)  # the padding leaks into the mean and the max
+    assert not check_mean_max(MaskOnly)  # no lengths: mask=None must work too
     monkeypatch.setitem(registry._REGISTRY, "MEANMAXTEST", MeanMax)  # removed again after the test
     register_pooling("MeanMaxTest", MeanMax)
     register_pooling("MeanMaxTest", MeanMax)  # a notebook cell run twice: no error

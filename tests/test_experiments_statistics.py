@@ -18,6 +18,7 @@ from course.experiments.statistics import (
     did_not_train,
     holm,
     sign_flip_p,
+    simulate_identical_systems,
     simulated_power,
     speaker_weights,
     t_power,
@@ -78,28 +79,6 @@ def test_the_power_formula_agrees_with_brute_force():
     from scipy import stats
 
     assert detectable_difference(1.0, 5, 0.05) > stats.t.ppf(0.975, 4) / math.sqrt(5) * 1.3
-
-
-def simulate_identical_systems(systems=18, seeds=5, sims=2000, seed=0):
-    """P(at least one "worse") among identical systems: the old scheme (reference = the lowest mean,
-    unadjusted paired t-tests at 0.05) and the new one (a fixed reference, Holm)."""
-    from scipy import stats
-
-    rng = np.random.default_rng(seed)
-    eers = rng.normal(0.0, 1.0, size=(sims, systems, seeds))  # seed effects cancel in the pairing
-    def p_values(reference):
-        diff = eers - eers[np.arange(sims), reference][:, None, :]
-        t = diff.mean(-1) / (diff.std(-1, ddof=1) / math.sqrt(seeds) + 1e-300)
-        return 2 * stats.t.sf(np.abs(t), seeds - 1), diff.mean(-1)
-
-    best = eers.mean(-1).argmin(1)
-    p_old, delta_old = p_values(best)
-    others = np.ones((sims, systems), bool)
-    others[np.arange(sims), best] = False
-    worse_old = (p_old < 0.05) & (delta_old > 0) & others
-    p_new, _ = p_values(np.zeros(sims, int))
-    adjusted = np.array([holm(row[1:]) for row in p_new])
-    return worse_old.any(1).mean(), worse_old.sum(1).mean() / (systems - 1), (adjusted < 0.05).any(1).mean()
 
 
 def test_the_old_scheme_flags_false_worse_often_and_holm_does_not():
