@@ -47,7 +47,6 @@ from collections import Counter
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 from IPython.display import display
 from scipy import stats
 
@@ -55,8 +54,7 @@ from course.env import is_smoke
 from course.experiments import SYSTEMS, compare, read_results, resolve, run_shootout, system_config
 from course.experiments.compare import design_summary, format_table, time_totals
 from course.experiments.results import DEFAULT_RESULTS
-from course.experiments.statistics import (REFERENCE, bootstrap_system, detectable_difference,
-                                           simulate_identical_systems)
+from course.experiments.statistics import REFERENCE, bootstrap_system, detectable_difference, simulate_identical_systems
 
 # %% [markdown]
 # ## 1. One protocol for every system
@@ -479,7 +477,7 @@ tap = {r["seed"]: 100 * r["eer"] for r in read_results(mine) if r["system"] == "
 meanmax = {r["seed"]: 100 * r["eer"] for r in with_mine if r["eer"] is not None}
 if tap:
     pairs = sorted(set(tap) & set(meanmax))
-    print(f"MeanMax − TAP (its mean half alone), seed by seed: "
+    print("MeanMax − TAP (its mean half alone), seed by seed: "
           + ", ".join(f"{meanmax[s] - tap[s]:+.2f}" for s in pairs))
 origins = Counter((r["provenance"]["machine"], r["provenance"]["commit"][:7]) for r in read_results(mine)
                   if r["system"] in (REFERENCE, "ECAPA+MeanMax") and r["seed"] < EXERCISE_SEEDS)
