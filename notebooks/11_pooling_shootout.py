@@ -215,12 +215,12 @@ if with_scores and REFERENCE in {r["system"] for r in with_scores}:
     root = with_scores[0]["config"]["corpus"] or default_corpus(progress=False)
     print(f"Δ EER vs {REFERENCE}, 95% interval resampling seeds only (t) and seeds + test speakers (bootstrap):")
     for row in rows:
-        if row["verdict"] in ("reference", "did not train", "untested"):
+        if row["verdict"] == "reference":
             continue
         both = bootstrap_system(records, row["system"], root, reference=REFERENCE, draws=pick(1000, 100))
         if both is not None:
             print(f"  {row['system']:22s} t: [{row['delta_low']:+6.2f}, {row['delta_high']:+6.2f}]   "
-                  f"seeds + speakers: [{both['low']:+6.2f}, {both['high']:+6.2f}]")
+                  f"seeds + speakers: [{both['low']:+6.2f}, {both['high']:+6.2f}]   ({row['verdict']})")
 else:
     print(f"{len(records) - len(with_scores)} of {len(records)} runs have no trial scores (written before they were "
           "stored): the seeds are the only resampling these records allow")
@@ -293,6 +293,8 @@ plt.show()
 # ## 5. EER against parameters and against training time
 
 # %%
+from matplotlib.ticker import ScalarFormatter
+
 from course.viz.labels import spread_labels
 
 fig, axes = plt.subplots(1, 2, figsize=(13, 6), sharey=True)
@@ -304,6 +306,9 @@ for ax, key, label in ((axes[0], "parameters", "parameters of the embedding mode
                     capsize=2, color="tab:orange" if not row["system"].startswith("ECAPA+") else "tab:blue")
     if key == "train_cpu_seconds":
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(ScalarFormatter())
+        ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.set_xlabel(label)
     ax.grid(alpha=0.3)
     spread_labels(ax, [r[key] for r in shown], [r["eer_mean"] for r in shown],
@@ -314,7 +319,7 @@ fig.suptitle("blue: ECAPA backbone + pooling · orange: whole models (ERes2Net, 
 fig.tight_layout()
 plt.show()
 valid = [row for row in shown if row["seeds"] > 1]
-for key in ("parameters", "train_cpu_seconds", "pooled_dim"):
+for key in ("parameters", "train_cpu_seconds", "pooled_dim") if len(valid) >= 3 else ():
     rho = stats.spearmanr([r[key] for r in valid], [r["eer_mean"] for r in valid]).statistic
     print(f"Spearman correlation of mean EER with {key:18s}: {rho:+.2f} over {len(valid)} systems")
 

@@ -162,3 +162,21 @@ def test_the_readme_table_is_the_table_command_output(capsys):
     block = readme.split("<!-- shootout-table -->\n", 1)[1].split("\n<!-- /shootout-table -->", 1)[0]
     assert block.strip() == printed, "README's shoot-out section is stale: paste `python -m course.experiments " \
                                      "table --markdown` between its markers"
+
+
+def test_spread_labels_keeps_labels_apart():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course.viz.labels import spread_labels
+
+    fig, ax = plt.subplots()
+    xs, ys = [1.0, 1.01, 1.02, 5.0], [1.0, 1.0, 1.01, 3.0]
+    ax.plot(xs, ys, "o")
+    notes = spread_labels(ax, xs, ys, ["alpha", "beta", "gamma", "far"], fontsize=7)
+    fig.canvas.draw()
+    boxes = [note.get_window_extent() for note in notes]
+    assert not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    plt.close(fig)
