@@ -219,7 +219,9 @@ if with_scores and REFERENCE in {r["system"] for r in with_scores}:
             continue
         both = bootstrap_system(records, row["system"], root, reference=REFERENCE, draws=pick(1000, 100))
         if both is not None:
-            print(f"  {row['system']:22s} t: [{row['delta_low']:+6.2f}, {row['delta_high']:+6.2f}]   "
+            seeds_only = ("not tested" if math.isnan(row["delta_low"])
+                          else f"[{row['delta_low']:+6.2f}, {row['delta_high']:+6.2f}]")
+            print(f"  {row['system']:22s} t: {seeds_only:16s}   "
                   f"seeds + speakers: [{both['low']:+6.2f}, {both['high']:+6.2f}]   ({row['verdict']})")
 else:
     print(f"{len(records) - len(with_scores)} of {len(records)} runs have no trial scores (written before they were "
