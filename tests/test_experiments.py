@@ -3,11 +3,13 @@ with --only, splits runs over torchrun ranks; unknown names and bad files are cl
 
 import json
 
+import numpy as np
 import pytest
 
 from course.experiments import compare, read_results, resolve, run_shootout, summarise, system_config
 from course.experiments import shootout as shootout_module
 from course.experiments.__main__ import main
+from course.experiments.statistics import bootstrap_system, decode_scores, trial_speakers, weighted_eer
 from tests.synthvox_tiny import tiny_corpus
 
 
@@ -46,12 +48,22 @@ def test_a_tiny_shootout_writes_resumes_and_filters(tiny, tmp_path, counted, cap
         assert record["parameters"] > 0 and record["pooled_dim"] > 0 and record["train_seconds"] > 0
         assert record["provenance"]["command"].startswith("python -m course.experiments shootout --budget 3")
         assert {"commit", "machine", "date"} <= set(record["provenance"])
+        assert record["classes"] >= 2 and record["initial_loss"] > 0 and record["final_loss_mean"] > 0
+        assert record["protocol"] == {"astp_attention_norm": None}
+        scores = decode_scores(record["trials"])  # every trial's score, in the trial list's order
+        labels, speaker_a, speaker_b, _ = trial_speakers(tiny)
+        assert len(scores) == record["trials"]["count"] == len(labels) == len(speaker_a) == len(speaker_b)
+        assert weighted_eer(scores, labels, np.ones(len(labels))) == pytest.approx(record["eer"], abs=2e-3)
     tstp = next(r for r in records if r["system"] == "ECAPA+TSTP")
     assert tstp["pooled_dim"] == 2 * 3 * tstp["config"]["model_kwargs"]["channels"]  # mean and std of 3·C channels
     assert "ECAPA+TSTP" in capsys.readouterr().out  # the table is printed
-    assert main(["table", "--out", str(out), "--markdown"]) == 0
+    assert main(["table", "--out", str(out), "--markdown"]) == 2  # the default reference, ECAPA+ASTP, is absent
+    assert "reference system 'ECAPA+ASTP' has no runs" in capsys.readouterr().err
+    assert main(["table", "--out", str(out), "--markdown", "--reference", "ECAPA+TSTP"]) == 0
     table = capsys.readouterr().out
-    assert table.startswith("| system |") and table.count("| ECAPA+TSTP | 2 |") == 1
+    assert "| system |" in table and table.count("| ECAPA+TSTP | 2 |") == 1 and "| reference |" in table
+    interval = bootstrap_system(records, "ACA-Net", tiny, reference="ECAPA+TSTP", draws=20)
+    assert interval["low"] <= interval["high"] and interval["draws"] > 0
     assert main(["table", "--out", str(tmp_path / "none.jsonl")]) == 2
     assert "no runs in" in capsys.readouterr().err
 
@@ -116,13 +128,19 @@ def record(system, seed, eer):
 def test_the_paired_test_separates_a_consistent_gap_from_noise():
     seeds = range(5)
     noise = [0.01, -0.02, 0.015, -0.005, 0.0]
-    records = [record("best", s, 0.20 + noise[s]) for s in seeds]
+    records = [record("ECAPA+ASTP", s, 0.20 + noise[s]) for s in seeds]
     records += [record("clearly worse", s, 0.30 + noise[s] + 0.001 * s) for s in seeds]  # same seed effect
+    records += [record("clearly better", s, 0.15 + noise[s] - 0.001 * s) for s in seeds]
     records += [record("noisy", s, 0.20 + 0.03 * (-1) ** s) for s in seeds]
     rows = {row["system"]: row for row in compare(records)}
-    assert rows["best"]["verdict"] == "best"
+    assert rows["ECAPA+ASTP"]["verdict"] == "reference"  # fixed in advance, not the lowest mean
     assert rows["clearly worse"]["verdict"] == "worse" and rows["clearly worse"]["p_value"] < 0.001
-    assert rows["noisy"]["verdict"] == "tie"
+    assert rows["clearly better"]["verdict"] == "better" and rows["clearly better"]["delta_eer"] < 0
+    assert rows["noisy"]["verdict"] == "not distinguishable"
+    for name in ("clearly worse", "clearly better", "noisy"):  # Holm over the 3 tested comparisons
+        assert rows[name]["p_holm"] >= rows[name]["p_value"]
+    assert rows["noisy"]["p_holm"] == pytest.approx(min(1.0, rows["noisy"]["p_value"] * 1))  # largest p: ×1
+    assert rows["clearly worse"]["p_sign_flip"] == pytest.approx(2 / 32)  # all 5 differences positive
     assert summarise(records)[0]["seeds"] == 5
 
 
@@ -154,8 +172,14 @@ def test_your_own_pooling_is_checked_registered_and_enters_the_shootout(monkeypa
         def __init__(self, in_dim):
             super().__init__(in_dim, masked=False)
 
+    class MaskOnly(MeanMax):
+        def pool(self, x, mask):
+            peak = x.masked_fill(~mask, float("-inf")).amax(-1)  # fails with mask=None
+            return torch.cat([(x * mask).sum(-1) / mask.sum(-1), peak], 1), None
+
     assert check_mean_max(MeanMax)
     assert not check_mean_max(Unmasked)  # the padding leaks into the mean and the max
+    assert not check_mean_max(MaskOnly)  # no lengths: mask=None must work too
     monkeypatch.setitem(registry._REGISTRY, "MEANMAXTEST", MeanMax)  # removed again after the test
     register_pooling("MeanMaxTest", MeanMax)
     register_pooling("MeanMaxTest", MeanMax)  # a notebook cell run twice: no error

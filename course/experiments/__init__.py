@@ -3,7 +3,8 @@
 ``systems``: which models enter the pooling shoot-out and the configuration each trains with;
 ``results``: the results file (one JSON line a finished run, with its provenance), read back for
 resuming and for notebook 11; ``shootout``: the runner (worker processes, torchrun ranks, resume);
-``compare``: the table over seeds and the paired test that separates a difference from a tie.
+``compare``: the table over seeds and each system against a fixed reference (Holm-adjusted paired
+t-tests); ``statistics``: those tests, the power of the design, "did not train", the speaker bootstrap.
 """
 
 from course.experiments.compare import compare, summarise

@@ -1,5 +1,7 @@
-"""``python -m course.experiments shootout [--budget STEPS] [--seeds N] [--only NAMES] [--out FILE] [--workers N]``
-and ``python -m course.experiments table [--markdown]`` (the comparison of a results file)."""
+"""``python -m course.experiments shootout [--budget STEPS] [--seeds N] [--only NAMES] [--out FILE] [--workers N]
+[--no-astp-attention-norm]``
+and ``python -m course.experiments table [--markdown] [--reference SYSTEM]`` (the comparison of a results file
+with a fixed reference; ``--markdown`` prints the README's section)."""
 
 from __future__ import annotations
 
@@ -27,11 +29,17 @@ def parser() -> argparse.ArgumentParser:
     shoot.add_argument("--workers", type=int, default=1, help="training processes side by side (CPU; default 1)")
     shoot.add_argument("--corpus", default=None, help="corpus root (default: the SynthVox default corpus)")
     shoot.add_argument("--device", default=None, help="cpu, cuda... (default: the best available)")
+    shoot.add_argument("--no-astp-attention-norm", action="store_true",
+                       help="train ASTP without the BatchNorm in its attention that it alone gets by default "
+                            "(an equal protocol; the committed results are from the default one)")
     shoot.add_argument("--list", action="store_true", help="print the systems and exit")
     table = commands.add_parser("table", help="the comparison table of a results file (trains nothing)")
     table.add_argument("--out", default=str(DEFAULT_RESULTS), metavar="FILE", help="results file to read")
     table.add_argument("--markdown", action="store_true", help="a Markdown table (the README's)")
-    table.add_argument("--alpha", type=float, default=0.05, help="level of the paired t-test (default 0.05)")
+    table.add_argument("--alpha", type=float, default=0.05,
+                       help="family-wise level of the Holm-adjusted paired t-tests (default 0.05)")
+    table.add_argument("--reference", default=None,
+                       help="the system every other is compared with (default: ECAPA+ASTP, the course default)")
     return main
 
 
@@ -52,8 +60,15 @@ def main(argv=None) -> int:
         if not records:
             print(f"error: no runs in {args.out}", file=sys.stderr)
             return 2
-        rows = compare(records, alpha=args.alpha)
-        print(format_markdown(rows) if args.markdown else format_table(rows))
+        from course.experiments.statistics import REFERENCE
+
+        reference = args.reference or REFERENCE
+        try:
+            rows = compare(records, alpha=args.alpha, reference=reference)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(format_markdown(rows, records, args.alpha, reference) if args.markdown else format_table(rows))
         return 0
     if args.list:
         print("\n".join(SYSTEMS))
@@ -61,7 +76,8 @@ def main(argv=None) -> int:
     only = [name for name in args.only.split(",") if name.strip()] if args.only else None
     try:
         records = run_shootout(args.budget, args.seeds, only, args.out, args.workers, args.corpus, args.device,
-                               command=" ".join(["python -m course.experiments", *argv]))
+                               command=" ".join(["python -m course.experiments", *argv]),
+                               astp_attention_norm=False if args.no_astp_attention_norm else None)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

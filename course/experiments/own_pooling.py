@@ -22,7 +22,8 @@ def reference_mean_max(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 
 def check_mean_max(cls) -> bool:
     """✓/✗ lines for ``cls(in_dim)``: out_dim = 2·in_dim, the reference values on a padded batch with
-    garbage in the padding (large, so a max over the padding shows), and gradients that reach the frames."""
+    garbage in the padding (large, so a max over the padding shows), no gradient into the padding, and
+    the reference values without lengths (``pool`` gets ``mask=None``: every frame counts)."""
     torch.manual_seed(0)
     try:
         pool = cls(6)
@@ -47,6 +48,16 @@ def check_mean_max(cls) -> bool:
     ok = check(out, reference_mean_max(padded.detach(), lengths), name="[mean; max] over valid frames") and ok
     out.sum().backward()
     ok = check(padded.grad[1, :, 5:].abs().sum(), torch.tensor(0.0), name="no gradient into the padding") and ok
+    full = torch.randn(2, 6, 7)  # no lengths: every frame is valid and pool() gets mask=None
+    try:
+        unmasked = pool(full)
+    except Exception as error:  # noqa: BLE001
+        print(f"✗ forward without lengths (mask=None) raised {type(error).__name__}: {error}")
+        return False
+    if unmasked is None:
+        print("✗ without lengths (mask=None) the pooling returned None")
+        return False
+    ok = check(unmasked, reference_mean_max(full, torch.tensor([7, 7])), name="[mean; max] with mask=None") and ok
     return ok
 
 

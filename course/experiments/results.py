@@ -1,8 +1,9 @@
 """The results file: one JSON line a finished run, appended as it finishes.
 
 A line holds the run (system, seed, steps, parameters, pooled dimension, EER, minDCF,
-training wall and CPU time, its full ``TrainConfig``) and the provenance of the command
-that produced it (command line, git commit, machine, date), so that a file grown over
+training wall and CPU time, its full ``TrainConfig``; since issue 19 also the protocol, the number
+of training speakers, the training loss at the start and the end, and every trial's score) and the
+provenance of the command that produced it (command line, git commit, machine, date), so that a file grown over
 several resumed invocations says where each line came from. Appending one short line is
 a single write, so worker processes and torchrun ranks can share the file.
 """
@@ -78,6 +79,14 @@ def append_result(path: str | Path, record: dict) -> None:
         os.close(descriptor)
 
 
-def done_keys(records, steps: int) -> set[tuple[str, int]]:
-    """(system, seed) of the runs already finished with this budget: those a resumed shoot-out skips."""
-    return {(r["system"], int(r["seed"])) for r in records if int(r["steps"]) == steps}
+def same_protocol(record: dict, protocol: dict | None) -> bool:
+    """Whether ``record`` was trained under ``protocol`` (records without one: the default protocol)."""
+    from course.experiments.systems import DEFAULT_PROTOCOL
+
+    return {**DEFAULT_PROTOCOL, **(record.get("protocol") or {})} == {**DEFAULT_PROTOCOL, **(protocol or {})}
+
+
+def done_keys(records, steps: int, protocol: dict | None = None) -> set[tuple[str, int]]:
+    """(system, seed) of the runs already finished with this budget and protocol: those a resumed
+    shoot-out skips."""
+    return {(r["system"], int(r["seed"])) for r in records if int(r["steps"]) == steps and same_protocol(r, protocol)}

@@ -17,8 +17,15 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from course.experiments.results import DEFAULT_RESULTS, append_result, done_keys, provenance, read_results
-from course.experiments.systems import resolve, system_config
+from course.experiments.results import (
+    DEFAULT_RESULTS,
+    append_result,
+    done_keys,
+    provenance,
+    read_results,
+    same_protocol,
+)
+from course.experiments.systems import DEFAULT_PROTOCOL, resolve, system_config
 
 TORCHRUN_VARIABLES = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "MASTER_ADDR",
                       "MASTER_PORT")
@@ -51,19 +58,56 @@ def pooled_dim(model) -> int:
     return int(sizes[0])
 
 
+def loss_summary(losses) -> dict:
+    """The training loss at the start and the end of a run: the means over its first and last 10% of
+    steps (at least one step each), what ``statistics.did_not_train`` reads, and the last step's."""
+    if not losses:
+        return {"initial_loss": None, "final_loss_mean": None, "final_loss": None}
+    k = max(1, len(losses) // 10)
+    return {"initial_loss": float(sum(losses[:k]) / k), "final_loss_mean": float(sum(losses[-k:]) / k),
+            "final_loss": float(losses[-1])}
+
+
+def trial_scores(model, root, device=None) -> dict:
+    """The model's score of every trial of ``root``'s list, in the list's order, as validation scores
+    them (cosine after subtracting the mean of the trial files' embeddings), stored compactly: float16,
+    base64 (``statistics.decode_scores``), with the SHA-256 of the trial file they belong to."""
+    import base64
+    import hashlib
+
+    import numpy as np
+
+    from course.data.corpus import TRIAL_FILE, load_trials
+    from course.evaluate import embed_files
+    from course.scoring import score_trials
+
+    trials = load_trials(root)
+    embeddings = embed_files(model, sorted({p for _, a, b in trials for p in (a, b)}), device)
+    import torch
+
+    scores, _ = score_trials(embeddings, trials, torch.stack(list(embeddings.values())).mean(0))
+    data = np.asarray(scores, dtype=np.float16).tobytes()
+    return {"sha256": hashlib.sha256((Path(root) / TRIAL_FILE).read_bytes()).hexdigest(), "count": len(trials),
+            "scores_f16_base64": base64.b64encode(data).decode("ascii")}
+
+
 def train_one(job: dict) -> dict:
     """Train and validate one (system, seed); the record for the results file.
 
     Models are kept in the training cache (``course.train.cached_fit``), so notebook 11's
-    attention explorer can open them without training again.
+    attention explorer can open them without training again. Besides EER and minDCF the record keeps
+    the training loss at the start and the end (``loss_summary``), the number of training speakers
+    (``classes``), the protocol and every trial's score (``trial_scores``), for the bootstrap over
+    test speakers; records written before these fields existed have only ``final_loss``.
     """
-    from course.train import cached_fit
+    from course.train import builders, cached_fit
     from course.train.loop import TrainingDiverged
 
     as_single_process()
-    config = system_config(job["system"], job["seed"], job["steps"], job["corpus"], job["device"])
+    protocol = job.get("protocol") or DEFAULT_PROTOCOL
+    config = system_config(job["system"], job["seed"], job["steps"], job["corpus"], job["device"], **protocol)
     record = {"system": job["system"], "seed": job["seed"], "steps": config.steps, "config": config.to_dict(),
-              "provenance": job["provenance"]}
+              "provenance": job["provenance"], "protocol": protocol}
     try:
         result = cached_fit(config, progress=False)
     except TrainingDiverged as error:
@@ -74,7 +118,8 @@ def train_one(job: dict) -> dict:
     return {**record, "parameters": sum(p.numel() for p in model.parameters()), "pooled_dim": pooled_dim(model),
             "eer": last["eer"], "min_dcf": last["min_dcf"], "train_seconds": round(result.seconds, 2),
             "train_cpu_seconds": round(result.cpu_seconds, 2), "from_cache": result.from_cache,
-            "final_loss": result.losses[-1] if result.losses else None}
+            "classes": int(result.head.weight.shape[0]) if hasattr(result.head, "weight") else None,
+            **loss_summary(result.losses), "trials": trial_scores(model, builders.corpus_root(config))}
 
 
 def plan(systems, seeds: int, steps: int, done) -> list[tuple[str, int]]:
@@ -84,11 +129,14 @@ def plan(systems, seeds: int, steps: int, done) -> list[tuple[str, int]]:
 
 def run_shootout(steps: int | None = None, seeds: int = 3, only=None, out: str | Path = DEFAULT_RESULTS,
                  workers: int = 1, corpus: str | None = None, device: str | None = None, progress: bool = True,
-                 command: str | None = None) -> list[dict]:
+                 command: str | None = None, astp_attention_norm: bool | None = None) -> list[dict]:
     """Train every system of ``only`` (all by default) with seeds 0..``seeds``−1 and append each
-    result to ``out``; runs already in ``out`` with the same budget are kept, not retrained.
-    Returns the records of ``out`` for the chosen systems and seeds (old and new). ``command``: how
-    the provenance names this invocation (the CLI passes its command line; by default the call)."""
+    result to ``out``; runs already in ``out`` with the same budget and protocol are kept, not retrained.
+    Returns the records of ``out`` for the chosen systems, seeds, budget and protocol (old and new).
+    ``command``: how the provenance names this invocation (the CLI passes its command line; by default
+    the call). ``astp_attention_norm``: None keeps the model's default (ASTP, alone among the poolings,
+    gets a BatchNorm in its attention on the SpeechBrain flavour); False takes it away, so that no
+    pooling gets it (the stored results are from the default protocol)."""
     if seeds < 1:
         raise ValueError(f"--seeds: expected at least 1, got {seeds}")
     if workers < 1:
@@ -103,11 +151,12 @@ def run_shootout(steps: int | None = None, seeds: int = 3, only=None, out: str |
 
         device = f"cuda:{local_rank % torch.cuda.device_count()}" if torch.cuda.is_available() else "cpu"
     out = Path(out)
-    todo = plan(systems, seeds, steps, done_keys(read_results(out), steps))[rank::world]
+    protocol = {**DEFAULT_PROTOCOL, "astp_attention_norm": astp_attention_norm}
+    todo = plan(systems, seeds, steps, done_keys(read_results(out), steps, protocol))[rank::world]
     origin = provenance(command or f"course.experiments.run_shootout(steps={steps}, seeds={seeds}, "
                                    f"only={systems}, workers={workers}, corpus={corpus!r}, device={device!r})")
-    jobs = [{"system": s, "seed": seed, "steps": steps, "corpus": corpus, "device": device, "provenance": origin}
-            for s, seed in todo]
+    jobs = [{"system": s, "seed": seed, "steps": steps, "corpus": corpus, "device": device, "provenance": origin,
+             "protocol": protocol} for s, seed in todo]
     total = len(systems) * seeds
     label = f"{total - len(jobs)} of {total} runs already done" if world == 1 else f"rank {rank} of {world}"
     bar = tqdm(total=len(jobs), desc=f"shoot-out ({label})", disable=not progress, unit="run")
@@ -118,7 +167,8 @@ def run_shootout(steps: int | None = None, seeds: int = 3, only=None, out: str |
         bar.update(1)
     bar.close()
     wanted = {(s, seed) for s in systems for seed in range(seeds)}
-    return [r for r in read_results(out) if (r["system"], int(r["seed"])) in wanted and int(r["steps"]) == steps]
+    return [r for r in read_results(out) if (r["system"], int(r["seed"])) in wanted and int(r["steps"]) == steps
+            and same_protocol(r, protocol)]
 
 
 def _results(jobs, workers: int):

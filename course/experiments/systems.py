@@ -25,6 +25,10 @@ WHOLE_MODELS = {
     "ACA-Net": ("aca_net", "ASTP", None),  # ``course.models.aca_net.SMALL``; its attention is its own pooling
 }
 SYSTEMS = [*(f"ECAPA+{name}" for name in POOLINGS), *WHOLE_MODELS]
+# The protocol's switches (the stored results are from these defaults). ``astp_attention_norm``: None keeps
+# ``models/ecapa.py``'s default, which gives ASTP alone a BatchNorm in its attention on the SpeechBrain
+# flavour; False removes it, so that every pooling trains without one.
+DEFAULT_PROTOCOL = {"astp_attention_norm": None}
 
 
 def registered_extras() -> list[str]:
@@ -65,8 +69,9 @@ def gpu_overrides(device_type: str) -> dict:
 
 
 def system_config(system: str, seed: int, steps: int | None = None, corpus: str | None = None,
-                  device: str | None = None) -> TrainConfig:
-    """The ``TrainConfig`` of one run: ``system`` (a name of ``SYSTEMS``) trained with ``seed``."""
+                  device: str | None = None, astp_attention_norm: bool | None = None) -> TrainConfig:
+    """The ``TrainConfig`` of one run: ``system`` (a name of ``SYSTEMS``) trained with ``seed``;
+    ``astp_attention_norm`` as in ``DEFAULT_PROTOCOL``."""
     from course.env import device as default_device
 
     device_type = default_device(device).type
@@ -81,7 +86,10 @@ def system_config(system: str, seed: int, steps: int | None = None, corpus: str 
         name = system.removeprefix("ECAPA+")
         if name not in POOLINGS and name not in registered_extras():
             raise ValueError(f"system: unknown pooling {name!r}; known: {', '.join(POOLINGS)}")
-        return base.replace(pooling=POOLINGS.get(name, name))
+        pooling = POOLINGS.get(name, name)
+        if pooling == "ASTP" and astp_attention_norm is not None:
+            return base.replace(pooling=pooling, pooling_kwargs={"attention_norm": astp_attention_norm})
+        return base.replace(pooling=pooling)
     if system not in WHOLE_MODELS:
         raise ValueError(f"system: unknown {system!r}; known: {', '.join(SYSTEMS)}")
     model, pooling, kwargs = WHOLE_MODELS[system]
