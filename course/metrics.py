@@ -125,8 +125,13 @@ def speaker_bootstrap_weights(speakers_a, speakers_b, n_boot: int, seed: int = 0
     rng = np.random.default_rng(seed)
     draws = rng.integers(len(names), size=(n_boot, len(names)))
     counts = np.stack([np.bincount(d, minlength=len(names)) for d in draws]).astype(np.float64)
-    same = a == b
-    return np.where(same, counts[:, a], counts[:, a] * counts[:, b])
+    return trial_weights(a, b, counts, a == b)
+
+
+def trial_weights(a: np.ndarray, b: np.ndarray, counts: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The speaker-bootstrap rule: trial weights from per-speaker draw counts (``counts[..., s]``, speaker
+    indices ``a``, ``b`` of each trial): m_a for a target trial, m_a · m_b for a non-target one."""
+    return np.where(target, counts[..., a], counts[..., a] * counts[..., b])
 
 
 def eer_interval(scores, labels, speakers_a, speakers_b, n_boot: int = 1000, level: float = 0.95,

@@ -225,4 +225,9 @@ def format_markdown(rows, records=(), alpha: float = 0.05, reference: str = REFE
         "fixed, so a verdict is about this trial list. The protocol favours the reference: ASTP alone gets "
         "`attention_norm` (`course/models/ecapa.py`), and 200 steps rank early-training speed (notebook 11, §3).",
     ]
+    old = sum(1 for r in records if "eer_interval" not in r)
+    if old:
+        lines.append(f"{old} of {len(records)} runs were scored before the course's scoring protocol: the mean "
+                     "subtracted before cosine came from the test files themselves, not from training data; "
+                     "rerun them (`python -m course.experiments shootout`) for numbers under the protocol.")
     return "\n".join(lines)

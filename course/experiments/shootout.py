@@ -68,27 +68,23 @@ def loss_summary(losses) -> dict:
             "final_loss": float(losses[-1])}
 
 
-def trial_scores(model, root, device=None) -> dict:
-    """The model's score of every trial of ``root``'s list, in the list's order, as validation scores
-    them (cosine after subtracting the mean of the trial files' embeddings), stored compactly: float16,
-    base64 (``statistics.decode_scores``), with the SHA-256 of the trial file they belong to."""
+def test_scores(model, root, device=None) -> tuple[dict, dict]:
+    """The test trials scored once, by the course's protocol (``course.evaluate.embed_and_score``: the mean
+    of training embeddings subtracted): (the evaluation, every trial's score stored compactly: float16,
+    base64 (``statistics.decode_scores``), with the SHA-256 of the trial file they belong to)."""
     import base64
     import hashlib
 
     import numpy as np
 
-    from course.data.corpus import TRIAL_FILE, load_trials
-    from course.evaluate import embed_files
-    from course.scoring import score_trials
+    from course.data.corpus import TRIAL_FILE
+    from course.evaluate import embed_and_score
 
-    trials = load_trials(root)
-    embeddings = embed_files(model, sorted({p for _, a, b in trials for p in (a, b)}), device)
-    import torch
-
-    scores, _ = score_trials(embeddings, trials, torch.stack(list(embeddings.values())).mean(0))
-    data = np.asarray(scores, dtype=np.float16).tobytes()
-    return {"sha256": hashlib.sha256((Path(root) / TRIAL_FILE).read_bytes()).hexdigest(), "count": len(trials),
-            "scores_f16_base64": base64.b64encode(data).decode("ascii")}
+    result = embed_and_score(model, root, device)
+    data = np.asarray(result["scores"], dtype=np.float16).tobytes()
+    stored = {"sha256": hashlib.sha256((Path(root) / TRIAL_FILE).read_bytes()).hexdigest(),
+              "count": len(result["scores"]), "scores_f16_base64": base64.b64encode(data).decode("ascii")}
+    return result, stored
 
 
 def train_one(job: dict) -> dict:
@@ -97,7 +93,7 @@ def train_one(job: dict) -> dict:
     Models are kept in the training cache (``course.train.cached_fit``), so notebook 11's
     attention explorer can open them without training again. Besides EER and minDCF the record keeps
     the training loss at the start and the end (``loss_summary``), the number of training speakers
-    (``classes``), the protocol and every trial's score (``trial_scores``), for the bootstrap over
+    (``classes``), the protocol and every test trial's score (``test_scores``), for the bootstrap over
     test speakers; records written before these fields existed have only ``final_loss``.
     """
     from course.train import builders, cached_fit
@@ -114,12 +110,13 @@ def train_one(job: dict) -> dict:
         return {**record, "parameters": None, "pooled_dim": None, "eer": None, "min_dcf": None,
                 "train_seconds": None, "train_cpu_seconds": None, "error": str(error)}
     model = result.model.cpu()
-    last = result.history[-1]
+    test, stored = test_scores(model, builders.corpus_root(config))  # the test trials, once, after training
     return {**record, "parameters": sum(p.numel() for p in model.parameters()), "pooled_dim": pooled_dim(model),
-            "eer": last["eer"], "min_dcf": last["min_dcf"], "train_seconds": round(result.seconds, 2),
+            "eer": test["eer"], "eer_interval": test["interval"], "min_dcf": test["min_dcf"],
+            "dev_eer": result.eer, "train_seconds": round(result.seconds, 2),
             "train_cpu_seconds": round(result.cpu_seconds, 2), "from_cache": result.from_cache,
             "classes": int(result.head.weight.shape[0]) if hasattr(result.head, "weight") else None,
-            **loss_summary(result.losses), "trials": trial_scores(model, builders.corpus_root(config))}
+            **loss_summary(result.losses), "trials": stored}
 
 
 def plan(systems, seeds: int, steps: int, done) -> list[tuple[str, int]]:

@@ -23,6 +23,8 @@ import math
 
 import numpy as np
 
+from course.metrics import trial_weights, weighted_eer
+
 REFERENCE = "ECAPA+ASTP"
 DID_NOT_TRAIN_RATIO = 0.9  # final loss above 0.9 × the chance loss: the run did not train
 FALLBACK_EER = 0.45  # records without a loss: an EER this close to 50% is taken as "did not train"
@@ -179,35 +181,13 @@ def did_not_train(record: dict) -> bool:
 
 # ---- the bootstrap over test speakers and seeds ---------------------------------------------------------
 
-def weighted_eer(scores, labels, weights) -> float:
-    """EER of ``scores`` with a count (weight ≥ 0) for each trial, as if each trial appeared that often."""
-    scores, labels, weights = (np.asarray(v, dtype=float) for v in (scores, labels, weights))
-    keep = weights > 0
-    scores, labels, weights = scores[keep], labels[keep], weights[keep]
-    order = np.argsort(scores, kind="stable")
-    scores, labels, weights = scores[order], labels[order], weights[order]
-    targets, nontargets = weights * labels, weights * (1 - labels)
-    if targets.sum() == 0 or nontargets.sum() == 0:
-        return math.nan
-    # threshold between sorted positions k-1 and k: misses = targets below, false alarms = non-targets above
-    p_miss = np.concatenate([[0.0], np.cumsum(targets)]) / targets.sum()
-    p_fa = 1 - np.concatenate([[0.0], np.cumsum(nontargets)]) / nontargets.sum()
-    diff = p_miss - p_fa
-    k = int(np.argmax(diff >= 0))
-    if k == 0 or diff[k] == 0:
-        return float(p_miss[k])
-    a = -diff[k - 1] / (diff[k] - diff[k - 1])
-    return float(p_miss[k - 1] + a * (p_miss[k] - p_miss[k - 1]))
-
-
 def speaker_weights(speaker_a, speaker_b, labels, draw: np.ndarray) -> np.ndarray:
     """How often each trial appears when the test speakers are resampled: ``draw`` counts how often each
     speaker (an index into 0..S−1) was drawn. A speaker drawn twice is two speakers with the same
     voice: a non-target trial (a, b) appears count[a]·count[b] times, a target trial count[a] times
     (pairs across the two copies would be "different speakers" with one voice: left out)."""
-    a, b = np.asarray(speaker_a), np.asarray(speaker_b)
-    labels = np.asarray(labels)
-    return np.where(labels == 1, draw[a], draw[a] * draw[b]).astype(float)
+    same = np.asarray(labels) == 1
+    return trial_weights(np.asarray(speaker_a), np.asarray(speaker_b), np.asarray(draw, dtype=float), same)
 
 
 def bootstrap_mean_eer(scores_by_seed: dict, labels, speaker_a, speaker_b, reference: dict | None = None,
@@ -243,7 +223,7 @@ def bootstrap_mean_eer(scores_by_seed: dict, labels, speaker_a, speaker_b, refer
 
 
 def decode_scores(trials: dict) -> np.ndarray:
-    """The scores a record stores (``shootout.trial_scores``): float32, in the trial list's order."""
+    """The scores a record stores (``shootout.test_scores``): float32, in the trial list's order."""
     import base64
 
     return np.frombuffer(base64.b64decode(trials["scores_f16_base64"]), dtype=np.float16).astype(np.float32)
