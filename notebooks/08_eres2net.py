@@ -355,7 +355,9 @@ assert eres_values_ratio > 2 * eres_flop_ratio  # its maps are large for the ari
 
 # %% [markdown]
 # FLOPs count only the multiply-adds of matrix products and convolutions, and the time ratio to ECAPA
-# (printed) can be far larger than the FLOP ratio on a CPU. The counts above say why: ERes2Net's layers
+# (printed) need not follow the FLOP ratio: on a CPU it can be far larger, by how much depends on the
+# machine and on what else runs on it (rerun the cell to see it move). The counts above say why it can
+# be larger: ERes2Net's layers
 # write many times more values than ECAPA's, relative to the arithmetic they do (the printed ratio of
 # values is well above the FLOP ratio; asserted). Its convolutions have few channels (from $m$ at
 # full resolution, 80 bins × $T$ frames, to $16m$ at an eighth of each) over large maps, and every one
