@@ -45,8 +45,9 @@ import torch.nn.functional as F
 
 from course import models
 from course.checks import derive
+from course.checks.models_2d import frames_alone
 from course.models.cost import count_parameters, forward_flops, median_seconds
-from course.models.eres2net import AFF, ERes2Net, strided_lengths
+from course.models.eres2net import AFF, ERes2Net
 
 torch.manual_seed(SEED)
 
@@ -85,13 +86,15 @@ x = torch.randn(2, 80, 64)
 with torch.no_grad():
     image = x.unsqueeze(1)  # (B, 1, F, T)
     stem = torch.relu(bn(F.conv2d(image, model.stem.weight, padding=1), model.stem_bn))
-    derive(stem, torch.relu(model.stem_bn(model.stem(image))), name="stem: ReLU(BN(conv3×3(x)))")
+    derive(stem, model.trace(x)["stem"], name="stem: ReLU(BN(conv3×3(x))) = the model's stem")
 print("input", tuple(x.shape), "→ image", tuple(image.shape), "→ stem", tuple(stem.shape))
 
 # %% [markdown]
 # ## 2. The Res2Net basic block
 #
-# A basic block (Res2Net, Gao et al. 2019, as 3D-Speaker builds it): a 1×1 convolution to $w\cdot s$
+# A block's *planes* (the name ResNet code gives it) is its base channel count: stage $j$'s blocks have
+# $2^{j-1}m$ planes and output twice that (expansion 2). A basic block (Res2Net, Gao et al. 2019, as
+# 3D-Speaker builds it): a 1×1 convolution to $w\cdot s$
 # channels ($s = 2$ splits of width $w$ = half the block's planes), split into $x_1, x_2$; then
 # $y_1 = K_1(x_1)$ and $y_2 = K_2(x_2 + y_1)$, each $K_i$ a 3×3 convolution, BatchNorm and the clipped
 # ReLU; concatenated, a 1×1 convolution to twice the planes (expansion 2), BatchNorm, plus the
@@ -109,7 +112,7 @@ with torch.no_grad():
     shortcut = bn(F.conv2d(stem, block.shortcut[0].weight), block.shortcut[1])  # 1×1: m → 2m channels
     res2 = act(out + shortcut)
     derive(res2, block(stem), name="Res2Net basic block")
-print("splits", tuple(x1.shape), tuple(x2.shape), "→ block output", tuple(res2.shape))
+print(f"planes {model.channels}: splits", tuple(x1.shape), tuple(x2.shape), "→ block output", tuple(res2.shape))
 
 # %% [markdown]
 # ## 3. Attentional feature fusion (AFF)
@@ -122,6 +125,12 @@ print("splits", tuple(x1.shape), tuple(x2.shape), "→ block output", tuple(res2
 #
 # with $W_1, W_2$ 1×1 convolutions to $C/r$ and $C$ channels ($r = 4$). At $w = 1$ it is the plain sum
 # $x + y$; the weights always add up to 2.
+#
+# Dai et al. fuse with a sigmoid gate, $Z = M\odot X + (1 - M)\odot Y$, $M \in (0, 1)$. Since
+# $1 + \tanh a = 2\sigma(2a)$, ERes2Net's fusion is that gate with the logit doubled, output doubled:
+# $z = 2\,[M\odot x + (1 - M)\odot y]$ with $M = \sigma(2A)$. So $M = \tfrac12$ gives $x + y$ rather than
+# the mean $\tfrac12(x + y)$. (Dai et al. also compute $M$ from $X + Y$ with a local and a global
+# branch; ERes2Net computes $A$ from the concatenation $[x; y]$ with the local branch only.)
 
 # %%
 aff = AFF(16)
@@ -137,6 +146,9 @@ with torch.no_grad():
     print(f"[x; y] {tuple(torch.cat([xa, ya], 1).shape)} → W1 {tuple(inner.shape)} → W2 {tuple(A.shape)}; "
           f"w in [{w.min():.2f}, {w.max():.2f}]")
     derive(aff(xa, xa), 2 * xa, name="AFF of two equal maps = their sum, whatever w")
+    M = torch.sigmoid(2 * A)
+    derive(w, 2 * M, name="1 + tanh A = 2σ(2A)")
+    derive(z, 2 * (M * xa + (1 - M) * ya), name="AFF = twice Dai et al.'s gate M ⊙ x + (1 − M) ⊙ y, M = σ(2A)")
 
 # %% [markdown]
 # ## 4. Local feature fusion (LFF): AFF inside the block
@@ -195,7 +207,12 @@ for name in ("s1", "s2", "s3", "s4", "g4"):
 print(f"pooling: {base.pooling.in_dim} channels (16m·F/8) → {base.pooling.out_dim} → embedding {base.embed_dim}")
 sizes = {"base (m=32)": count_parameters(base), "large (m=64)": count_parameters(ERes2Net(channels=64))}
 print({k: f"{v:,}" for k, v in sizes.items()})
-assert sizes == {"base (m=32)": 6_610_688, "large (m=64)": 22_462_784}  # 3D-Speaker's counts
+assert sizes == {"base (m=32)": 6_610_688, "large (m=64)": 22_462_784}  # 3D-Speaker's classes, counted
+
+# %% [markdown]
+# These are counts of 3D-Speaker's model classes. Its READMEs disagree: an earlier version of
+# `egs/3dspeaker/sv-eres2net/README.md` lists ERes2Net Base at 4.6M and Large at 18.3M parameters,
+# later READMEs 6.61M and 22.46M, which are the counts of the classes above.
 
 # %% [markdown]
 # ## 7. Lengths through the strides
@@ -203,7 +220,11 @@ assert sizes == {"base (m=32)": 6_610_688, "large (m=64)": 22_462_784}  # 3D-Spe
 # A stride-2 convolution (3×3 with padding 1, or 1×1) keeps output frame $t$ from input frames around
 # $2t$: $L$ valid frames become $\lceil L/2 \rceil$, three times. Padded frames are set to zero before
 # every 3×3 convolution, the only layers that mix time, which is exactly what an utterance alone sees
-# beyond its end. The valid frames of five utterances of a padded batch, stage by stage:
+# beyond its end. The model keeps track of the valid lengths of a padded batch (`strided_lengths`);
+# we compare that bookkeeping with what it must equal, the number of frames each stage has when the
+# utterance runs *alone* (no padding, no lengths: `frames_alone` reads the width of each stage's
+# output), and with $\lceil L/2 \rceil$ written out. The lengths and masks are a course addition:
+# 3D-Speaker's ERes2Net takes no lengths. The valid frames of five utterances, stage by stage:
 
 # %%
 lengths = torch.tensor([FRAMES, 3 * FRAMES // 4, FRAMES // 2 + 1, 13, 1])
@@ -212,11 +233,15 @@ for b, n in enumerate(lengths.tolist()):
     batch[b, :, n:] = 1e3  # garbage in the padding
 with torch.no_grad():
     traced = model.trace(batch, lengths)
-stage_lengths = [lengths] + [traced[f"lengths{j}"] for j in (2, 3, 4)]
-by_formula = [lengths]
+stage_lengths = [traced[f"lengths{j}"] for j in (1, 2, 3, 4)]
+derive(torch.stack(stage_lengths), frames_alone(model, batch, lengths),
+       name="the model's lengths of a padded batch = the frames of each utterance run alone")
+by_hand = [lengths.tolist()]
 for _ in range(3):
-    by_formula.append(strided_lengths(by_formula[-1]))
-derive(torch.stack(stage_lengths), torch.stack(by_formula), name="model lengths = ⌈L/2⌉ per stride")
+    by_hand.append([math.ceil(n / 2) for n in by_hand[-1]])
+derive(torch.stack(stage_lengths), torch.tensor(by_hand), name="= ⌈L/2⌉ at each of the three strides")
+for j, valid in enumerate(stage_lengths, start=1):
+    print(f"stage {j}: {valid.tolist()}")
 widths = [FRAMES] + [traced[f"s{j}"].shape[-1] for j in (2, 3, 4)]
 
 fig, axes = plt.subplots(4, 1, figsize=(9, 5.5), sharex=False)
@@ -242,7 +267,41 @@ derive(batched, alone, atol=1e-5, rtol=0, name="padded batch = each utterance al
 
 # %% [markdown]
 # Any $L \ge 1$ survives the three strides ($\lceil 1/2 \rceil = 1$), so one frame is the shortest
-# utterance the model takes; a length of 0 is refused with an error naming `lengths`.
+# utterance the model takes; a length of 0 is refused with an error naming `lengths`:
+
+# %%
+try:
+    model(batch[:1], torch.tensor([0]))
+    raise AssertionError("a length of 0 was accepted")
+except ValueError as error:
+    print(f"ValueError: {error}")
+    assert "lengths" in str(error)
+
+# %% [markdown]
+# One frame at stage 4 is fine for the course's TSTP, whose variance is the biased $1/T$ one: a single
+# frame has variance 0 and standard deviation $\sqrt{\max(0, \varepsilon)} = \sqrt{\varepsilon}$, the
+# floor. 3D-Speaker's TSTP computes `torch.var`, unbiased ($1/(T-1)$) by default, which is $0/0$, NaN,
+# for one frame: every utterance whose stage-4 map has a single frame, that is every utterance of at
+# most the number of input frames printed below, would get a NaN embedding there.
+
+# %%
+import warnings
+
+from course.pooling import build as build_pooling
+
+one_frame = torch.randn(1, 4, 1)
+print("course TSTP on one frame (means, then standard deviations):", build_pooling("TSTP", 4)(one_frame)[0].tolist())
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # torch warns that the degrees of freedom are ≤ 0
+    unbiased = torch.var(one_frame, dim=-1)
+print("torch.var (unbiased) of one frame:", unbiased[0].tolist())
+assert torch.isnan(unbiased).all()
+single = [n for n in range(1, 17) if frames_alone(model, torch.randn(1, 80, n), torch.tensor([n]))[-1, 0] == 1]
+longest_single = max(single)
+assert single == list(range(1, longest_single + 1))
+print(f"input lengths with one frame at stage 4: 1 … {longest_single}")
+
+# %% [markdown]
 #
 # ## 8. Parameters, FLOPs and forward time against ECAPA, on one input
 #
@@ -253,6 +312,24 @@ derive(batched, alone, atol=1e-5, rtol=0, name="padded batch = each utterance al
 # `benchmarks/models.py` measures the same with training steps).
 
 # %%
+def values_written(candidate, x):
+    """Values the leaf layers (convolutions, BatchNorms, activations…) write in one forward pass: a lower
+    bound on the activation memory traffic (functional operations, such as the AFF's products, are not hooked)."""
+    total = 0
+
+    def count(module, inputs, output):
+        nonlocal total
+        total += output.numel() if isinstance(output, torch.Tensor) else 0
+
+    leaves = [m for m in candidate.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(count) for m in leaves]
+    with torch.no_grad():
+        candidate(x)
+    for handle in handles:
+        handle.remove()
+    return total
+
+
 one = torch.randn(1, 80, FRAMES)
 compared = {"ECAPA C=512": models.build("ecapa", channels=512).eval(), "ERes2Net base": base,
             "ACA-Net example": models.build("aca_net").eval()}
@@ -261,14 +338,33 @@ for name, candidate in compared.items():
     with torch.no_grad():
         wall, cpu = median_seconds(lambda candidate=candidate: candidate(one), repeats=TIMING_REPEATS,
                                    warmup=pick(1, 0))
-    table[name] = (count_parameters(candidate), forward_flops(candidate, one), wall, cpu)
+    table[name] = (count_parameters(candidate), forward_flops(candidate, one), wall, cpu,
+                   values_written(candidate, one))
 reference = table["ECAPA C=512"]
 print(f"input {tuple(one.shape)}")
-for name, (params, flops, wall, cpu) in table.items():
+for name, (params, flops, wall, cpu, written) in table.items():
     print(f"{name:16s} {params:>10,} params ({params / reference[0]:.2f}×)  {flops / 1e9:6.2f} GFLOPs "
           f"({flops / reference[1]:.2f}×)  forward {1e3 * wall:7.1f} ms wall ({wall / reference[2]:.2f}×), "
           f"{1e3 * cpu:7.1f} ms CPU ({cpu / reference[3]:.2f}×)")
+    print(f"{'':16s} {written / 1e6:7.2f} M values written by its layers ({written / reference[4]:.2f}×), "
+          f"{flops / cpu / 1e9:6.1f} GFLOP/s achieved")
 assert table["ERes2Net base"][1] > 2 * reference[1]  # the 2-D convolutions cost more per parameter
+eres_flop_ratio = table["ERes2Net base"][1] / reference[1]
+eres_values_ratio = table["ERes2Net base"][4] / reference[4]
+assert eres_values_ratio > 2 * eres_flop_ratio  # its maps are large for the arithmetic done on them
+
+# %% [markdown]
+# FLOPs count only the multiply-adds of matrix products and convolutions, and the time ratio to ECAPA
+# (printed) need not follow the FLOP ratio: on a CPU it can be far larger, by how much depends on the
+# machine and on what else runs on it (rerun the cell to see it move). The counts above say why it can
+# be larger: ERes2Net's layers
+# write many times more values than ECAPA's, relative to the arithmetic they do (the printed ratio of
+# values is well above the FLOP ratio; asserted). Its convolutions have few channels (from $m$ at
+# full resolution, 80 bins × $T$ frames, to $16m$ at an eighth of each) over large maps, and every one
+# is followed by a BatchNorm and a clipped ReLU over the same map, plus the AFFs' elementwise
+# operations: work that is memory traffic rather than arithmetic, which `FlopCounterMode` does not
+# count (compare the achieved GFLOP/s printed for each model). A GPU, or a CPU with more memory
+# bandwidth, changes the time ratio; the FLOP and value counts do not depend on the machine.
 
 # %% [markdown]
 # ## 9. A small ERes2Net trained on SynthVox, next to ECAPA
@@ -291,16 +387,28 @@ for name, run in (("ECAPA (small_config)", ecapa_run), ("ERes2Net (m = 4)", eres
     print(f"{name:22s} {count_parameters(run.model):>9,} parameters, {len(run.losses)} steps, "
           f"{'cached' if run.from_cache else f'{run.seconds:.0f} s'}, "
           f"loss {run.losses[0]:.2f} → {run.losses[-1]:.2f}, EER {100 * result['eer']:.1f}%")
+small_eres = eres_run.model
+linear_share = count_parameters(small_eres.embedding) / count_parameters(small_eres)
+print(f"ERes2Net (m = 4): {count_parameters(small_eres.embedding):,} of its {count_parameters(small_eres):,} "
+      f"parameters ({100 * linear_share:.0f}%) are in the final Linear "
+      f"({small_eres.pooling.out_dim} → {small_eres.embed_dim})")
 
 # %% [markdown]
 # One seed, one short budget of steps, on a synthetic corpus: the numbers above say how far each
-# model got under that budget, not which architecture is better on real speech.
+# model got under that budget, not which architecture is better on real speech. The small ERes2Net is
+# also not a small version of the base model in the way its parameter count suggests: the printed share
+# of its parameters sits in the final Linear, which grows like $m$ (its input is $2\cdot 16m\cdot 10$
+# TSTP values) while the convolutions grow like $m^2$, so the smaller $m$, the larger the share of the
+# embedding layer, and the fewer parameters are left to the convolutional part that makes ERes2Net
+# what it is.
 #
 # ## 10. The fusion weights of the trained model
 #
 # GFF's weights $w$ say, at every channel, frequency band and frame, how much of the current stage
 # ($w > 1$) or of the carried-along finer stage ($w < 1$) is kept. Averaged over channels, for one test
-# utterance:
+# utterance, on one colour scale for the three fusions (so that a paler panel is a weaker deviation from
+# the plain sum). The channel mean hides the spread of the individual weights, printed below the figure
+# next to the spread of the channel means: by the law of total variance the first cannot be smaller.
 
 # %%
 from course.audio import read
@@ -312,6 +420,8 @@ wave, sample_rate = read(test_utterances(corpus)[0])
 feats = fbank(wave, sample_rate)[None]
 with torch.no_grad():
     fused = trained.trace(feats)
+channel_means = {j: fused[f"w{j}"][0].mean(0).numpy() for j in (2, 3, 4)}  # (F_j, T_j), averaged over channels
+half_range = max(float(np.abs(means - 1).max()) for means in channel_means.values())  # one range for all panels
 fig, axes = plt.subplots(4, 1, figsize=(9, 8), sharex=True)
 seconds = feats.shape[-1] * 0.01
 spectrum = axes[0].imshow(feats[0].numpy(), origin="lower", aspect="auto", cmap="magma", extent=(0, seconds, 0, 80))
@@ -319,9 +429,9 @@ fig.colorbar(spectrum, ax=axes[0], label="log energy")
 axes[0].set_title("Test utterance (log-mel fbank)")
 axes[0].set_ylabel("mel bin")
 for ax, j in zip(axes[1:], (2, 3, 4), strict=True):
-    weights = fused[f"w{j}"][0].mean(0).numpy()  # (F_j, T_j), averaged over channels
-    shown = ax.imshow(weights, origin="lower", aspect="auto", cmap="coolwarm", vmin=1 - np.abs(weights - 1).max(),
-                      vmax=1 + np.abs(weights - 1).max(), extent=(0, seconds, 0, 80))
+    weights = channel_means[j]
+    shown = ax.imshow(weights, origin="lower", aspect="auto", cmap="coolwarm", vmin=1 - half_range,
+                      vmax=1 + half_range, extent=(0, seconds, 0, 80))
     ax.set_title(f"GFF weights w of AFF(s{j}, D(g{j - 1})), channel mean: {weights.shape[0]} bands × "
                  f"{weights.shape[1]} frames")
     ax.set_ylabel("mel bin")
@@ -329,8 +439,12 @@ for ax, j in zip(axes[1:], (2, 3, 4), strict=True):
 axes[-1].set_xlabel("time (s)")
 fig.tight_layout()
 plt.show()
-spread = {j: float(fused[f"w{j}"].std()) for j in (2, 3, 4)}
-print("standard deviation of w over channels, bands and frames:", {f"w{j}": round(s, 3) for j, s in spread.items()})
+for j in (2, 3, 4):
+    w_j = fused[f"w{j}"][0]
+    per_element, of_means = float(w_j.std(unbiased=False)), float(w_j.mean(0).std(unbiased=False))
+    print(f"w{j}: range of the channel means {channel_means[j].min():.2f} … {channel_means[j].max():.2f}; "
+          f"standard deviation per element {per_element:.3f}, of the channel means {of_means:.3f}")
+    assert per_element >= of_means - 1e-6  # the law of total variance
 
 # %% [markdown]
 # ## Exercises
@@ -344,7 +458,7 @@ from course.checks.models_2d import check_aff_fuse, check_block_parameters, chec
 
 def aff_fuse(x, y, a):
     # your code here
-    return x * torch.sigmoid(a) + y * (1 - torch.sigmoid(a))  # not yet: that is a gate, not AFF
+    return x * torch.sigmoid(a) + y * (1 - torch.sigmoid(a))  # not yet: Dai et al.'s gate; ERes2Net's is 2σ(2a)
 
 
 check_aff_fuse(aff_fuse)
@@ -360,7 +474,8 @@ assert check_aff_fuse(aff_fuse)
 
 # %% [markdown]
 # **Exercise 2.** How many frames does the pooling receive from an utterance of $L$ frames?
-# Write `frames_after_strides(L)`; the check runs a real ERes2Net on $L = 1 \dots 69$.
+# Write `frames_after_strides(L)`; the check runs a real ERes2Net on an utterance of each
+# $L = 1 \dots 69$ alone and counts the frames of its last stage.
 
 
 # %%
@@ -376,7 +491,7 @@ check_frames_after_strides(frames_after_strides)
 def frames_after_strides(L):
     for _ in range(3):
         L = math.ceil(L / 2)
-    return L
+    return L  # = ⌈L/8⌉: nested ceilings of integer divisions compose
 
 
 assert check_frames_after_strides(frames_after_strides)

@@ -81,3 +81,28 @@ def test_attention_layer_is_pre_norm_on_keys_with_residual_queries():
 def test_heads_must_divide_the_width(heads):
     with pytest.raises(ValueError, match="divisible by heads"):
         AttentionLayer(8, 8, heads=heads)
+
+
+def test_untrained_models_fail_notebook_07s_entropy_check(tmp_path):
+    """Notebook 07 asserts the trained latents' attention gap exceeds ENTROPY_GAP_THRESHOLD; an untrained
+    model of the same configuration, whatever its seed, must not pass, or the check proves nothing."""
+    from course.audio import read
+    from course.data.corpus import test_utterances
+    from course.features import fbank
+    from course.models.aca_net import ENTROPY_GAP_THRESHOLD, attention_entropy_gap
+    from tests.synthvox_tiny import tiny_corpus
+
+    corpus = tiny_corpus(tmp_path)
+    wave, rate = read(test_utterances(corpus)[0])
+    feats = fbank(wave, rate)[None]
+    for seed in range(4):
+        torch.manual_seed(seed)
+        gap, weights = attention_entropy_gap(ACANet(**dict(SMALL, latents=64)).eval(), feats)
+        assert 0 <= gap < ENTROPY_GAP_THRESHOLD, (seed, gap)
+        assert torch.allclose(weights.sum(-1), torch.ones(64))
+    # and the check can pass: larger query weights make the scores, and the attention, sharper
+    torch.manual_seed(0)
+    sharp = ACANet(**dict(SMALL, latents=64)).eval()
+    with torch.no_grad():
+        sharp.pooling.blocks[-1].cross[-1].query.weight.mul_(10.0)
+    assert attention_entropy_gap(sharp, feats)[0] > ENTROPY_GAP_THRESHOLD

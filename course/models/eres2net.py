@@ -182,13 +182,13 @@ class ERes2Net(EmbeddingModel):
         self.embedding = nn.Linear(self.pooling.out_dim, embed_dim)
 
     def trace(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> dict:
-        """Every intermediate map by name: stage outputs ``s1``…``s4``, fused ``g2``…``g4``, the GFF
+        """Every intermediate map by name: ``stem``, stage outputs ``s1``…``s4``, fused ``g2``…``g4``, the GFF
         fusion weights ``w2``…``w4`` (B, C, F, T) and the valid lengths ``lengths1``…``lengths4``."""
         lengths = self.check_input(x, lengths)
         h = x.unsqueeze(1)  # (B, 1, F, T): the fbank as an image
         mask = time_mask(lengths, h.shape[-1], h)
         h = torch.relu(self.stem_bn(self.stem(zero_padding(h, mask))))
-        out = {}
+        out = {"stem": h}
         for j, stage in enumerate(self.stages, start=1):
             for block in stage:
                 if block.stride > 1:  # T and the valid lengths shrink here
