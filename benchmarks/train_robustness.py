@@ -4,10 +4,10 @@ with and without augmentation.
 
     python benchmarks/train_robustness.py
 
-Conditions (``course.data.augment.degrade``): clean (as recorded), telephone (300-3400 Hz band,
-8 kHz, 8-bit μ-law: never in training), reverb (RT60 1.2 s with the reverberant tail 6 dB above
-the direct path; training reverberates with RT60 0.2-0.6 s, tail at the direct path's level),
-noise (white or pink at SNR 0-5 dB; training adds noise at 5-20 dB). The two course models are
+Conditions (``course.data.degrade``, each from a generator training does not have): clean,
+telephone (300-3400 Hz band, 8 kHz, 8-bit μ-law), reverb (a Schroeder reverberator at RT60 1.2 s;
+training uses noise impulse responses at RT60 ≤ 0.6 s), noise (mains hum and crackle at SNR 0-5 dB;
+training adds white, pink or babble noise at 5-20 dB). The two course models are
 trained through the cache (``course.train.cached_fit``): the first run trains them.
 """
 
@@ -18,7 +18,7 @@ import time
 
 from course.baseline import stats_embedding
 from course.data import default_corpus
-from course.data.augment import CONDITION_TITLES, CONDITIONS
+from course.data.degrade import CONDITION_TITLES, CONDITIONS
 from course.env import is_smoke
 from course.train import cached_fit, course_config
 from course.train.robustness import format_table, model_embedder, robustness_table

@@ -197,11 +197,11 @@ plt.show()
 # *cost* depends on the threshold, which is what a calibration fixes. Fit it on one domain, apply it
 # on another, and the decisions go wrong while the EER does not move. Two transfers: the course model
 # calibrated on SynthVox and applied to council speech; the VoxCeleb ECAPA calibrated on clean council
-# speech and applied to the same speech through a telephone channel (`course.data.augment.telephone`).
+# speech and applied to the same speech through a telephone channel (`course.data.degrade.telephone`).
 # Then recalibrate on a little in-domain data (the council development half, through the same channel).
 
 # %%
-from course.data.augment import telephone
+from course.data.degrade import telephone
 
 phone_emb = embed_waves(real_model, {p: telephone(wave_of(p)) for p in council_files}, batch_size=8)
 phone = {k: scored(phone_emb, t) for k, t in half.items()}

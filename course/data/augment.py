@@ -11,9 +11,7 @@ Every random draw comes from a ``torch.Generator`` the caller seeds from
 (seed, epoch, item): a crop is a pure function of those, whichever DataLoader
 worker computes it, which is what makes resuming a run exact.
 
-Testing (``degrade``): re-render a waveform through a channel that training never
-produced: telephone band (300-3400 Hz, 8 kHz, μ-law), strong reverberation
-(RT60 1.2 s) or heavy noise (SNR 0-5 dB).
+The test-time channels that training never produces live apart, in ``course.data.degrade``.
 """
 
 from __future__ import annotations
@@ -194,44 +192,3 @@ def folder_noise(files: list[Path], n: int, generator: torch.Generator, sample_r
 
     wave, _ = read(files[int(torch.randint(len(files), (), generator=generator))], sample_rate, warn=False)
     return fix_length(wave, n, generator=generator)
-
-
-# -- harsh test channels (never produced by training augmentation) --------------------------------------
-
-CONDITIONS = ("clean", "telephone", "reverb", "noise")
-CONDITION_TITLES = {"clean": "as recorded", "telephone": "telephone band 300-3400 Hz, 8 kHz, μ-law",
-                    "reverb": "strong reverberation, RT60 1.2 s", "noise": "noise at SNR 0-5 dB"}
-
-
-def telephone(wave: torch.Tensor, sample_rate: int = SAMPLE_RATE) -> torch.Tensor:
-    """Band-pass 300-3400 Hz, down to 8 kHz and back, 8-bit μ-law: a narrowband phone line."""
-    import numpy as np
-    from scipy import signal
-
-    from course.audio import resample
-
-    sos = signal.butter(6, [300, 3400], btype="bandpass", fs=sample_rate, output="sos")
-    narrow = torch.from_numpy(signal.sosfilt(sos, wave.double().numpy()).astype(np.float32))
-    narrow = resample(narrow, sample_rate, 8000)
-    mu = 255.0
-    peak = narrow.abs().max().clamp(min=1e-6)
-    x = narrow / peak
-    code = torch.round((torch.sign(x) * torch.log1p(mu * x.abs()) / math.log1p(mu) + 1) / 2 * mu)
-    x = torch.sign(code / mu * 2 - 1) * ((1 + mu) ** (code / mu * 2 - 1).abs() - 1) / mu
-    return resample(x * peak, 8000, sample_rate)[: wave.shape[-1]]
-
-
-def degrade(wave: torch.Tensor, condition: str, generator: torch.Generator,
-            sample_rate: int = SAMPLE_RATE) -> torch.Tensor:
-    """``wave`` through one of ``CONDITIONS``; the draws come from ``generator``."""
-    if condition == "clean":
-        return wave
-    if condition == "telephone":
-        return telephone(wave, sample_rate)
-    if condition == "reverb":
-        return reverberate(wave, synthetic_rir(1.2, generator, sample_rate, direct_to_reverberant_db=-6.0))
-    if condition == "noise":
-        kind = ("white", "pink")[int(torch.randint(2, (), generator=generator))]
-        noise = white_noise(wave.shape[-1], generator) if kind == "white" else pink_noise(wave.shape[-1], generator)
-        return add_noise(wave, noise, uniform(generator, 0.0, 5.0)).clamp(-1.0, 1.0)
-    raise ValueError(f"condition: expected one of {CONDITIONS}, got {condition!r}")

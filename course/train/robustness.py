@@ -1,6 +1,6 @@
 """Does the embedding transfer? EER on the test trials re-rendered through harsh channels.
 
-Each test utterance is passed through a condition of ``course.data.augment.degrade``
+Each test utterance is passed through a condition of ``course.data.degrade.degrade``
 (telephone band, strong reverberation, SNR 0-5 dB), seeded per file, and every
 system embeds the same degraded audio; trials are scored by cosine after
 subtracting each system's mean embedding of clean *training* utterances
@@ -15,8 +15,8 @@ from pathlib import Path
 import torch
 
 from course.audio import read
-from course.data.augment import CONDITIONS, degrade
 from course.data.corpus import load_trials, speaker_of
+from course.data.degrade import CONDITIONS, degrade
 from course.evaluate import training_files, trial_files
 from course.metrics import eer_interval
 from course.scoring import score_trials
