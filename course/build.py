@@ -88,6 +88,8 @@ def select(only: list[str] | None) -> list[Path]:
     all_sources = notebooks.sources()
     if not only:
         return all_sources
+    if any(not prefix.strip() for prefix in only):  # "" is a prefix of every name: it would select all
+        raise SystemExit(f"--only {only!r}: an empty name selects nothing; give a number or a name such as 01")
     chosen = [p for p in all_sources if any(p.stem.startswith(prefix) for prefix in only)]
     if not chosen:
         names = ", ".join(p.stem for p in all_sources)
