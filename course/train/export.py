@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 
 from course.train import builders
-from course.train.config import TrainConfig
 from course.train.checkpoints import CheckpointError, read_checkpoint, write_payload
+from course.train.config import TrainConfig
 
 
 def save_model(path: str | Path, result, extra: dict | None = None) -> Path:

@@ -86,7 +86,8 @@ def resolve_device(config: TrainConfig) -> torch.device:
     """``config.device``, or the best available one when None; a clear error when unavailable."""
     device = default_device(config.device)
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device: {config.device!r} was asked for but CUDA is not available here")
+        raise ValueError(f"device: {config.device!r} was asked for but CUDA is not available here; "
+                         "use device=cpu, or leave device out for the best one available")
     return device
 
 
@@ -128,6 +129,9 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
     if context.active and device.type == "cuda":
         device = torch.device("cuda", context.local_rank)
     dataset = dataset if dataset is not None else builders.build_dataset(config)
+    real_speakers = len(getattr(dataset, "speakers", ())) or dataset.num_speakers  # speed copies are not speakers
+    if real_speakers < 2:  # one class: loss 0 and accuracy 1 from the first step, and nothing learnt
+        raise ValueError(f"the training data has {real_speakers} speaker; a speaker classifier needs at least 2")
     model = model if model is not None else builders.build_model(config)
     if context.active and config.sync_batchnorm:  # before the optimiser sees the parameters
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
