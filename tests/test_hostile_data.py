@@ -119,3 +119,13 @@ def test_float_wav_with_nan_stays_refused(tmp_path):
     soundfile.write(str(tmp_path / "n.wav"), wave, 16000, subtype="FLOAT")
     with pytest.raises(audio.AudioError, match="1 NaN or infinite sample"):
         audio.read(tmp_path / "n.wav")
+
+
+@pytest.mark.parametrize("shape", [(2, 80, 0), (0, 80, 40)], ids=["T=0", "B=0"])
+def test_97_98_an_empty_batch_is_named_for_every_model(shape):
+    from course import models
+
+    for name in models.available():
+        model = models.build(name, in_dim=80).eval()
+        with pytest.raises(ValueError, match=r"x: an empty batch of frames"):
+            model(torch.zeros(shape))

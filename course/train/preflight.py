@@ -97,7 +97,11 @@ def check_corpus(config: TrainConfig, validate: bool) -> None:
     if len(speakers) < 2:
         raise ValueError(f"corpus {root}: the {config.split!r} split has {len(speakers)} speaker; a speaker "
                          "classifier needs at least 2")
-    check_audio([p for _, p in items])  # a NaN sample would stop the run mid-way as a "diverged" loss
+    try:  # the validation split, where there is one, is read during training too
+        items += read_split(root, "val") if config.split == "train" else []
+    except ValueError:
+        pass
+    check_audio(sorted({p for _, p in items}))  # a NaN sample would stop the run mid-way as a "diverged" loss
     if validate:
         try:
             trials = load_trials(root)
