@@ -278,3 +278,17 @@ def test_67_a_failing_cleanup_does_not_hide_the_real_error(tmp_path, monkeypatch
         OSError(errno.EROFS, "Read-only file system")))
     with pytest.raises(RuntimeError, match="the real error"), atomic_path(tmp_path / "x.pt"):
         raise RuntimeError("the real error")
+
+
+@pytest.mark.parametrize("failure, rc, message", [
+    (loop.TrainingDiverged("training stopped: the loss became nan at step 2 (lr 1e12)"), 2,
+     "error: training stopped: the loss became nan"),  # 46: lr=1e12 grad_clip=null
+    (KeyboardInterrupt(), 130, "interrupted: no checkpoint was written yet; run the same command to resume"),
+], ids=["46-diverged", "ctrl-c"])
+def test_46_a_diverged_or_interrupted_run_is_one_line(corpus, tmp_path, capsys, monkeypatch, failure, rc, message):
+    def failing(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(loop, "fit", failing)
+    got, err = smoke(capsys, tmp_path / "run", f"corpus={corpus}")
+    assert got == rc and message in err and "Traceback" not in err
