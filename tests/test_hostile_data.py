@@ -129,3 +129,44 @@ def test_97_98_an_empty_batch_is_named_for_every_model(shape):
         model = models.build(name, in_dim=80).eval()
         with pytest.raises(ValueError, match=r"x: an empty batch of frames"):
             model(torch.zeros(shape))
+
+
+def test_85_a_timeout_says_timeout_not_keyboard_interrupt(tmp_path, monkeypatch):
+    import nbformat
+    from nbclient.exceptions import CellTimeoutError
+
+    source = tmp_path / "97_hang.py"
+    source.write_text("import time\ntime.sleep(60)\n")
+    cell = nbformat.v4.new_code_cell("import time\ntime.sleep(60)", outputs=[nbformat.v4.new_output(
+        "error", ename="KeyboardInterrupt", evalue="", traceback=[])])
+    monkeypatch.setattr(build.notebooks, "read_source", lambda path: nbformat.v4.new_notebook(cells=[cell]))
+
+    class Hanging:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def execute(self, **kwargs):
+            raise CellTimeoutError("Cell execution timed out")
+
+    monkeypatch.setattr(build, "NotebookClient", Hanging)
+    result, _ = build.execute(source, smoke=True, timeout=8)
+    assert result.status == "failed" and "cell 0 ('import time') timed out after 8 s (--timeout)" in result.detail
+
+
+def test_86_ctrl_c_during_a_build_still_writes_the_summary(tmp_path, monkeypatch, capsys):
+    chosen = build.select(None)[:3]
+    monkeypatch.setattr(build, "select", lambda only: chosen)
+    monkeypatch.setattr(build, "prepare_data", lambda smoke: None)
+    runs = []
+
+    def execute(source, smoke, timeout, out_dir):
+        runs.append(source)
+        if len(runs) == 2:
+            raise KeyboardInterrupt
+        return build.Result(source.stem, 1.0, "ok"), None
+
+    monkeypatch.setattr(build, "execute", execute)
+    assert build.build(smoke=True, out_dir=tmp_path) == 130
+    summary = (tmp_path / "summary.csv").read_text()
+    assert f"{chosen[0].stem},1.0,ok" in summary and f"{chosen[1].stem},0.0,interrupted" in summary
+    assert (tmp_path / "html" / "index.html").exists()
