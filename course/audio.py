@@ -23,17 +23,38 @@ class AudioError(ValueError):
     """An audio file that cannot be used; the message names the file."""
 
 
+def check_file(path: str | Path) -> Path:
+    """``path`` when it is a regular file; else an error that says what it is instead."""
+    path = Path(path)
+    if path.is_dir():
+        raise AudioError(f"{path}: is a folder, not an audio file")
+    if path.is_symlink() and not path.exists():
+        raise AudioError(f"{path}: a broken symbolic link (its target {path.readlink()} is missing)")
+    if not path.exists():
+        raise FileNotFoundError(f"audio file not found: {path}")
+    if not path.is_file():
+        raise AudioError(f"{path}: not a regular file (a pipe or a device?)")
+    return path
+
+
+def unreadable(path: Path, error: Exception) -> AudioError:
+    """libsndfile's message for a file it cannot parse ("File does not exist or is not a regular file
+    (possibly a pipe?)" for a text file named .mp3) replaced by what it means for a regular file."""
+    reason = str(error)
+    if "possibly a pipe" in reason or "Format not recognised" in reason:
+        reason = f"format not recognised ({path.suffix or 'no suffix'}); is it really audio?"
+    return AudioError(f"{path}: unreadable or corrupt audio ({reason})")
+
+
 def info(path: str | Path) -> tuple[int, int, int]:
     """(sample_rate, frames, channels) of ``path`` without reading the samples."""
     import soundfile
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"audio file not found: {path}")
+    path = check_file(path)
     try:
         meta = soundfile.info(str(path))
     except Exception as error:  # noqa: BLE001 - libsndfile raises several types
-        raise AudioError(f"{path}: unreadable or corrupt audio ({error})") from None
+        raise unreadable(path, error) from None
     return meta.samplerate, meta.frames, meta.channels
 
 
@@ -55,13 +76,11 @@ def read(path: str | Path, sample_rate: int | None = SAMPLE_RATE, warn: bool = T
     """
     import soundfile
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"audio file not found: {path}")
+    path = check_file(path)
     try:
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except Exception as error:  # noqa: BLE001
-        raise AudioError(f"{path}: unreadable or corrupt audio ({error})") from None
+        raise unreadable(path, error) from None
     if data.shape[0] == 0:
         raise AudioError(f"{path}: the file holds no samples")
     finite = np.isfinite(data)

@@ -31,7 +31,7 @@ SMOKE_TIMEOUT = 180  # ... and in smoke mode (the budget is 60 s; this catches h
 class Result:
     notebook: str
     seconds: float
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed" or "interrupted"
     detail: str = ""
 
 
@@ -61,7 +61,9 @@ def execute(source: Path, smoke: bool, timeout: int | None = None,
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
             status = "failed"
             where = failing_cell(notebook)
-            if where:
+            if where and isinstance(error, CellTimeoutError):  # nbclient interrupts it: a KeyboardInterrupt
+                detail = f"{source.name}: cell {where[0]} ({where[1]!r}) timed out after {timeout} s (--timeout)"
+            elif where:
                 detail = f"{source.name}: cell {where[0]} ({where[1]!r}) failed: {where[2]}"
             else:  # a timeout or a dead kernel leaves no error output: show what the kernel said
                 kernel_stderr.seek(0)
@@ -88,6 +90,8 @@ def select(only: list[str] | None) -> list[Path]:
     all_sources = notebooks.sources()
     if not only:
         return all_sources
+    if any(not prefix.strip() for prefix in only):  # "" is a prefix of every name: it would select all
+        raise SystemExit(f"--only {only!r}: an empty name selects nothing; give a number or a name such as 01")
     chosen = [p for p in all_sources if any(p.stem.startswith(prefix) for prefix in only)]
     if not chosen:
         names = ", ".join(p.stem for p in all_sources)
@@ -125,20 +129,25 @@ def build(smoke: bool = False, only: list[str] | None = None, out_dir: Path | No
     print(f"Preparing data ({'smoke' if smoke else 'default'} mode)...", flush=True)
     prepare_data(smoke)
     results = []
-    for number, source in enumerate(chosen, start=1):
-        print(f"[{number}/{len(chosen)}] {source.stem} ...", end=" ", flush=True)
-        result, _ = execute(source, smoke, timeout, out_dir)
-        results.append(result)
-        print(f"{result.status} in {result.seconds:.1f} s", flush=True)
+    try:
+        for number, source in enumerate(chosen, start=1):
+            print(f"[{number}/{len(chosen)}] {source.stem} ...", end=" ", flush=True)
+            result, _ = execute(source, smoke, timeout, out_dir)
+            results.append(result)
+            print(f"{result.status} in {result.seconds:.1f} s", flush=True)
+    except KeyboardInterrupt:  # Ctrl-C: the notebooks done so far still get their summary
+        results.append(Result(source.stem, 0.0, "interrupted", f"{source.name}: interrupted (Ctrl-C)"))
+        print("interrupted", flush=True)
     print(write_summary(results, out_dir))
     from course.render import write_index
 
+    (out_dir / "html").mkdir(parents=True, exist_ok=True)  # absent when the first notebook was interrupted
     write_index(out_dir / "html", results)  # the table of contents of every page built so far
     failed = [r for r in results if r.status != "ok"]
     for r in failed:
         print(f"FAILED {r.detail}")
     print(f"Executed notebooks and HTML in {out_dir}")
-    return 1 if failed else 0
+    return 130 if results and results[-1].status == "interrupted" else 1 if failed else 0
 
 
 def build_student(only: list[str] | None = None, out_dir: Path | None = None) -> int:

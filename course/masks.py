@@ -19,8 +19,8 @@ def check_lengths(lengths: torch.Tensor | None, batch: int, frames: int) -> torc
     lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1 or lengths.shape[0] != batch:
         raise ValueError(f"lengths: expected shape ({batch},), got {tuple(lengths.shape)}")
-    if lengths.is_floating_point():
-        raise ValueError("lengths: expected integer frame counts (LongTensor), got floats")
+    if lengths.is_floating_point() or lengths.dtype == torch.bool:  # a bool mask is not a length
+        raise ValueError(f"lengths: expected integer frame counts (LongTensor), got {lengths.dtype}")
     if len(lengths) and (int(lengths.min()) < 1 or int(lengths.max()) > frames):
         raise ValueError(f"lengths: every length must be in [1, {frames}], got "
                          f"min {int(lengths.min())}, max {int(lengths.max())}")

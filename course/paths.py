@@ -53,4 +53,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp
         tmp.replace(path)
     finally:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # a read-only folder refuses even this: keep the error that got us here
+            pass

@@ -6,16 +6,20 @@
 The first prints the cosine score of the two recordings (after subtracting the
 mean embedding stored with the model) and the decision at the stored threshold,
 the one at the EER of the validation trials. The second writes
-``{"paths": [...], "embeddings": (N, D) tensor, "config": ...}`` for every audio
-file under DIR. Audio at another rate is resampled with a warning; unreadable,
-empty or too-short audio is a clear error naming the file (with ``--embed``, such
-files are skipped and listed).
+``{"paths": [...], "embeddings": (N, D) tensor, "config": ..., "complete": bool}``
+for every audio file under DIR, saved as it goes (Ctrl-C keeps what is done).
+Audio at another rate is resampled with a warning; unreadable, empty, silent,
+constant or too-short audio, and audio whose embedding is not finite, is a clear
+error naming the file (with ``--embed``, such files are skipped and listed).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -23,13 +27,16 @@ import torch
 
 from course.audio import SAMPLE_RATE, AudioError, read
 from course.features import fbank
+from course.paths import atomic_path
 
 MIN_SECONDS = 0.5
+MIN_SPREAD = 1e-6  # float audio varying less than this around its mean is a constant level, no voice
+SAVE_SECONDS = 30.0  # --embed writes what it has at most this often, so an interruption loses little
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 
 
 def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, min_seconds: float = MIN_SECONDS) -> torch.Tensor:
-    """A 16 kHz mono waveform; AudioError when unreadable, empty or shorter than ``min_seconds``."""
+    """A 16 kHz mono waveform; AudioError when unreadable, empty, silent or shorter than ``min_seconds``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         wave, rate = read(path, sample_rate)
@@ -41,6 +48,10 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, min_seconds: fl
                          f"(at least {min_seconds} s)")
     if float(wave.abs().max()) == 0.0:
         raise AudioError(f"{path}: the audio is silent (all samples are zero)")
+    spread = float((wave.double() - wave.double().mean()).abs().max())
+    if spread < MIN_SPREAD:  # a DC offset or a 1e-30 hum: the features are degenerate, any score is noise
+        raise AudioError(f"{path}: the audio is a constant level (samples vary by {spread:.1e} around their "
+                         f"mean, under {MIN_SPREAD:g}): silent, no voice to verify")
     return wave
 
 
@@ -50,12 +61,27 @@ def embed(model, wave: torch.Tensor) -> torch.Tensor:
     return model(fbank(wave).unsqueeze(0)).squeeze(0).float()
 
 
+def embed_file(model, path: str | Path) -> torch.Tensor:
+    """The embedding of the audio file ``path``; AudioError naming it when the audio or the embedding is unusable."""
+    wave = load_audio(path)
+    vector = embed(model, wave)
+    if not torch.isfinite(vector).all():  # a NaN embedding would score as a confident "different speakers"
+        peak = float(wave.abs().max())
+        hint = f"its peak level {peak:.3g} overflows the features: rescale it to [-1, 1]" if peak > 1 \
+            else "the model gives NaN or inf for it"
+        raise AudioError(f"{path}: the embedding is not finite ({hint})")
+    return vector
+
+
 def score(model, info: dict, a: torch.Tensor, b: torch.Tensor) -> float:
     """Cosine score of two waveforms, the stored mean embedding subtracted first."""
+    return cosine(info, embed(model, a), embed(model, b))
+
+
+def cosine(info: dict, a: torch.Tensor, b: torch.Tensor) -> float:
     from course.scoring import cosine_scores
 
-    mean = info.get("score_mean")
-    return float(cosine_scores(embed(model, a)[None], embed(model, b)[None], mean)[0])
+    return float(cosine_scores(a[None], b[None], info.get("score_mean"))[0])
 
 
 def audio_files(folder: str | Path) -> list[Path]:
@@ -68,25 +94,64 @@ def audio_files(folder: str | Path) -> list[Path]:
     return files
 
 
-def embed_folder(model, folder, out, config=None, progress: bool = True) -> dict:
-    """Embed every audio file under ``folder`` into ``out``; returns {"written": n, "skipped": [reasons]}."""
+def writable(out: str | Path) -> Path:
+    """``out`` when a file can be written there; checked before any embedding is computed."""
+    out = Path(out)
+    if out.is_dir():
+        raise ValueError(f"--out {out}: is a folder; give a file name, e.g. {out / 'embeddings.pt'}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise ValueError(f"--out {out}: cannot write there ({error.strerror or error})") from None
+    return out
+
+
+def embed_folder(model, folder, out, config=None, progress: bool = True, save_seconds: float = SAVE_SECONDS) -> dict:
+    """Embed every audio file under ``folder`` into ``out``.
+
+    Returns {"written": n, "skipped": [reasons], "total": files, "interrupted": bool}. Unusable files
+    are skipped; what is done is written every ``save_seconds`` and on Ctrl-C (``"complete": False``).
+    """
     from tqdm.auto import tqdm
 
+    files = audio_files(folder)
+    out = writable(out)
     paths, embeddings, skipped = [], [], []
-    for path in tqdm(audio_files(folder), desc="embedding", disable=not progress):
-        try:
-            embeddings.append(embed(model, load_audio(path)))
-        except (AudioError, ValueError) as error:
-            skipped.append(str(error))
-            continue
-        paths.append(str(path.relative_to(folder)))
+
+    def save(complete: bool) -> None:
+        with atomic_path(out) as tmp:  # an interrupted save leaves the previous file whole
+            torch.save({"paths": list(paths), "embeddings": torch.stack(embeddings), "complete": complete,
+                        "config": config.to_dict() if config is not None else None, "skipped": list(skipped)}, tmp)
+
+    last_save = time.monotonic()
+    try:
+        for path in tqdm(files, desc="embedding", disable=not progress):
+            try:
+                embeddings.append(embed_file(model, path))
+            except (AudioError, OSError) as error:  # OSError: a folder or dangling link named *.wav
+                skipped.append(str(error))
+                continue
+            paths.append(str(path.relative_to(folder)))
+            if time.monotonic() - last_save >= save_seconds:
+                save(complete=False)
+                last_save = time.monotonic()
+    except KeyboardInterrupt:
+        if paths:
+            save(complete=False)
+        return {"written": len(paths), "skipped": skipped, "total": len(files), "interrupted": True}
     if not paths:
         raise AudioError(f"--embed: no usable audio under {folder}: " + "; ".join(skipped[:3]))
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"paths": paths, "embeddings": torch.stack(embeddings),
-                "config": config.to_dict() if config is not None else None}, out)
-    return {"written": len(paths), "skipped": skipped}
+    save(complete=True)
+    return {"written": len(paths), "skipped": skipped, "total": len(files), "interrupted": False}
+
+
+def finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,29 +162,28 @@ def main(argv: list[str] | None = None) -> int:
                         help="model.pt of a run, a training checkpoint or a cached model")
     parser.add_argument("--embed", metavar="DIR", help="embed every audio file under DIR instead")
     parser.add_argument("--out", help="with --embed: the file to write (a torch .pt file)")
-    parser.add_argument("--threshold", type=float, help="decide at this score instead of the stored one")
+    parser.add_argument("--threshold", type=finite_float, help="decide at this score instead of the stored one")
     args = parser.parse_args(argv)
     if args.embed is None and len(args.files) != 2:
         parser.error("give two audio files to compare, or --embed DIR --out FILE")
+    if args.embed is not None and args.files:
+        parser.error(f"--embed DIR takes no audio files (got {' '.join(args.files)}); drop them or drop --embed")
     if args.embed is not None and not args.out:
         parser.error("--embed needs --out FILE")
 
     from course.train.export import load_model
-    from course.train.loop import CheckpointError
 
     try:
         model, info = load_model(args.checkpoint)
         if args.embed is not None:
-            outcome = embed_folder(model, args.embed, args.out, info["config"])
-            for reason in outcome["skipped"]:
-                print(f"skipped: {reason}", file=sys.stderr)
-            print(f"wrote {outcome['written']} embeddings to {args.out}")
-            return 0
-        a, b = (load_audio(path) for path in args.files)
-    except (CheckpointError, AudioError, FileNotFoundError) as error:
+            return report(embed_folder(model, args.embed, args.out, info["config"]), args.out)
+        a, b = (embed_file(model, path) for path in args.files)
+        value = cosine(info, a, b)
+        if not math.isfinite(value):
+            raise ValueError(f"the score is {value} (not finite); check {args.checkpoint} and the audio")
+    except (ValueError, OSError) as error:  # AudioError and CheckpointError are ValueErrors
         print(f"error: {error}", file=sys.stderr)
         return 2
-    value = score(model, info, a, b)
     threshold = args.threshold if args.threshold is not None else info.get("threshold")
     print(f"score: {value:.4f}")
     if threshold is None:
@@ -129,6 +193,18 @@ def main(argv: list[str] | None = None) -> int:
     where = f" (EER {100 * eer:.2f}% on the validation trials)" if eer is not None and args.threshold is None else ""
     decision = "same speaker" if value >= threshold else "different speakers"
     print(f"decision: {decision} (threshold {threshold:.4f}{where})")
+    return 0
+
+
+def report(outcome: dict, out) -> int:
+    for reason in outcome["skipped"]:
+        print(f"skipped: {reason}", file=sys.stderr)
+    if outcome["interrupted"]:
+        print(f"interrupted: wrote the {outcome['written']} embeddings done so far (of {outcome['total']} files) "
+              f"to {out}, marked complete=False; run again to embed them all", file=sys.stderr)
+        return 130
+    print(f"wrote {outcome['written']} embeddings to {out}" + (f" ({len(outcome['skipped'])} file(s) skipped)"
+                                                               if outcome["skipped"] else ""))
     return 0
 
 

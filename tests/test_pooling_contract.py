@@ -193,6 +193,20 @@ def test_finite_values_and_gradients_on_constant_input_one_frame_and_one_valid_f
 
 
 @cases
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_padding_never_reaches_the_embedding(case, bad):
+    """Padded frames may hold anything (a NaN from an upstream layer): weights * x with weight 0 must not
+    turn it into a NaN output (0 · NaN = NaN); the embedding equals the one with zero padding."""
+    pool = make(case).eval()
+    x, lengths = padded_batch()
+    valid = torch.arange(x.shape[-1])[None, None, :] < lengths[:, None, None]
+    dirty, clean = x.masked_fill(~valid, bad), x.masked_fill(~valid, 0.0)
+    out = pool(dirty, lengths)
+    assert torch.isfinite(out).all(), f"{case_id(case)}: non-finite output from {bad} in padded frames"
+    torch.testing.assert_close(out, pool(clean, lengths), rtol=0, atol=0)
+
+
+@cases
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_finite_under_cpu_autocast(case, dtype):
     assert_finite_under_autocast(make(case), D, dtype)
@@ -214,6 +228,14 @@ def test_bad_lengths_are_named():
         pool(torch.randn(2, D, 10), torch.tensor([10, 0]))
     with pytest.raises(ValueError, match=r"lengths: expected shape \(2,\)"):
         pool(torch.randn(2, D, 10), torch.tensor([10]))
+
+
+def test_bool_lengths_and_empty_time_are_refused():
+    pool = build("TSTP", D)
+    with pytest.raises(ValueError, match="lengths: expected integer frame counts"):
+        pool(torch.randn(2, D, 10), torch.tensor([True, True]))  # a mask passed as lengths: 1 frame each
+    with pytest.raises(ValueError, match=r"x: no frames \(T = 0\)"):
+        pool(torch.randn(2, D, 0))
 
 
 def test_wrong_channel_count_is_named():

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "synthvox":
             return _synthvox(args)
         return _voxceleb(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
+    except (ValueError, OSError, RuntimeError) as error:  # OSError: a full disk, a read-only --out
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -67,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 def _synthvox(args) -> int:
     from course.data.synthvox import DEFAULT, SynthVoxConfig, generate
 
+    if args.out.exists() and not args.out.is_dir():
+        raise ValueError(f"--out {args.out}: is a file; give a folder for the corpus")
     test = args.test_speakers
     if test is None:
         test = max(1, round(args.speakers * DEFAULT.test_speakers / DEFAULT.speakers))

@@ -10,7 +10,7 @@ speed-shifted copy of a speaker is a new speaker (it sounds like another voice),
 as in the Kaldi and WeSpeaker recipes; the dataset is then ``len(speeds) + 1``
 times longer and has that many times more classes.
 
-Unusable training files (unreadable, empty, shorter than one frame) are skipped
+Unusable training files (unreadable, empty, shorter than one frame, NaN samples) are skipped
 when the dataset is built and reported in one warning (``skipped`` lists them); a
 file that fails later, mid-epoch, is replaced by another utterance of the same
 speaker and reported once, never a crash.
@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from course.audio import SAMPLE_RATE, AudioError, fix_length, info
+from course.audio import SAMPLE_RATE, AudioError, fix_length, info, non_finite_samples
 from course.data.augment import Augment, AugmentConfig
 from course.data.corpus import read_split
 from course.features import FRAME_LENGTH_MS, FRAME_SHIFT_MS, fbank
@@ -150,6 +150,10 @@ def usable(items) -> tuple[list[tuple[str, Path, int | None]], list[str]]:
             continue
         if frames * SAMPLE_RATE / rate < WINDOW:
             skipped.append(f"{path}: {frames} samples, shorter than one 25 ms frame")
+            continue
+        bad = non_finite_samples(path)  # float WAV only; one NaN crop would stop the run as a "diverged" loss
+        if bad:
+            skipped.append(f"{path}: {bad} NaN or infinite sample(s)")
             continue
         kept.append((speaker, path, frames if rate == SAMPLE_RATE else None))
     if skipped:

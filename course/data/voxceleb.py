@@ -63,19 +63,25 @@ def scan(folder: Path) -> dict[str, list[str]]:
 def read_trial_list(path: str | Path) -> list[tuple[int, str, str]]:
     """Parse ``1|0 enrol test`` lines; a malformed line is an error naming the count and the first ones."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"--trials {path}: is a folder; pass the trial list file (e.g. veri_test2.txt)")
     if not path.is_file():
         raise FileNotFoundError(f"--trials {path}: file not found")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"--trials {path}: not a text trial list ({error.reason} at byte {error.start}); "
+                         "expected lines '1|0 idA/x/1.wav idB/y/2.wav'") from None
     trials, bad = [], []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 3 or fields[0] not in ("0", "1") or not all(_SPEAKER.match(f.split("/")[0])
-                                                                          for f in fields[1:]):
-                bad.append(f"line {number}: {line.strip()[:80]!r}")
-                continue
-            trials.append((int(fields[0]), fields[1], fields[2]))
+    for number, line in enumerate(text.split("\n"), 1):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 3 or fields[0] not in ("0", "1") or not all(_SPEAKER.match(f.split("/")[0])
+                                                                      for f in fields[1:]):
+            bad.append(f"line {number}: {line.strip()[:80]!r}")
+            continue
+        trials.append((int(fields[0]), fields[1], fields[2]))
     if bad:
         raise ValueError(f"{path}: {len(bad)} malformed trial line(s) (expected '1|0 idA/x/1.wav idB/y/2.wav'); "
                          + "; ".join(bad[:3]))
@@ -95,6 +101,9 @@ def prepare(root: str | Path, out: str | Path, speakers: int | None = None, utte
     """
     from course.data.corpus import check_audio
 
+    for name, count in (("--speakers", speakers), ("--utts", utterances)):
+        if count is not None and count < 1:  # 0 would write an empty corpus, -1 fail deep in numpy
+            raise ValueError(f"{name}: expected at least 1 (or leave it out for all), got {count}")
     test_folder = wav_root(root)
     if trial_list is None and (Path(root) / TRIAL_FILE).is_file():
         trial_list = Path(root) / TRIAL_FILE

@@ -77,6 +77,8 @@ class EmbeddingModel(nn.Module):
             time_first = x.dim() == 3 and x.shape[2] == self.in_dim
             raise ValueError(f"x: expected frames (B, {self.in_dim}, T) for {type(self).__name__}, got shape "
                              f"{tuple(x.shape)}" + (" (time first? transpose to (B, F, T))" if time_first else ""))
+        if x.shape[0] == 0 or x.shape[-1] == 0:  # else a ZeroDivisionError, a conv or an FFT error deep inside
+            raise ValueError(f"x: an empty batch of frames, shape {tuple(x.shape)} (B and T must be ≥ 1)")
         return check_lengths(lengths, x.shape[0], x.shape[-1])
 
     def frame_features(self, x: torch.Tensor, lengths: torch.Tensor | None = None

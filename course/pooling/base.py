@@ -20,7 +20,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from course.masks import check_lengths, frame_mask
+from course.masks import check_lengths, frame_mask, zero_padding
 
 WEIGHTS_OVER = ("frames", "clusters", "segments", "none")
 EXAMPLE_IN_DIM = 12  # the channel count the configurations of ``examples()`` are written for
@@ -79,8 +79,13 @@ class Pooling(nn.Module):
         if x.shape[1] != self.in_dim:
             raise ValueError(f"x: {type(self).__name__} was built for {self.in_dim} channels "
                              f"(C·F for 4-D input), got {x.shape[1]}")
+        if x.shape[-1] == 0:
+            raise ValueError(f"x: no frames (T = 0) in a batch of shape {tuple(x.shape)}")
         lengths = check_lengths(lengths, x.shape[0], x.shape[-1])
-        return x, frame_mask(lengths, x.shape[-1], x.device)
+        mask = frame_mask(lengths, x.shape[-1], x.device)
+        # Padded frames set to 0: a NaN or inf there would survive ``weights * x`` (0 · NaN = NaN)
+        # although its weight is 0. Zero padding (what the models feed in) is left bit-identical.
+        return zero_padding(x, mask), mask
 
     def pool(self, x: torch.Tensor, mask: torch.Tensor | None):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -11,7 +11,10 @@ Unknown fields are an error that lists the known ones.
 The run folder gets ``checkpoint.pt`` (every ``checkpoint_every`` steps; a second start
 with the same config resumes from it), ``log.csv``, ``history.json``, ``config.json``
 and, at the end, ``model.pt`` (weights, config, EER threshold: what ``course.verify``
-takes). ``--resume PATH`` resumes from another checkpoint; it must exist.
+takes). ``--resume PATH`` resumes from another checkpoint of the same config; it is checked
+before the run folder's checkpoint is replaced. Everything the run needs (device, model,
+run folder, corpus files, trial list) is checked before the first step; errors are one line
+``error: ...`` with exit status 2.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from course.paths import atomic_path
 from course.train.config import TrainConfig
 
 RUN_KEYS = ("out",)
@@ -90,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override config fields")
     parser.add_argument("--out", help="the run folder (default: the config's 'out', else runs/<config name>)")
     parser.add_argument("--resume", help="resume from this checkpoint (it must exist)")
+    parser.add_argument("--no-validate", action="store_true",
+                        help="no validation at the end (a corpus without a trial list); model.pt gets no threshold")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     try:
@@ -100,30 +106,38 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = out / "checkpoint.pt"
 
     from course.train.export import save_model
-    from course.train.loop import CheckpointError, fit, read_checkpoint
+    from course.train.loop import TrainingDiverged, fit
+    from course.train.preflight import check_run
 
-    if args.resume:
-        read_checkpoint(args.resume)  # missing or corrupt: a clear error before anything starts
-        if Path(args.resume).resolve() != checkpoint.resolve():
-            out.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(args.resume, checkpoint)
-    elif checkpoint.exists():
-        print(f"resuming from {checkpoint}", file=sys.stderr)
     try:
-        result = fit(config, progress=not args.no_progress, checkpoint=checkpoint, log_dir=out, validate=True)
-    except CheckpointError as error:
+        check_run(config, out, args.resume, validate=not args.no_validate)  # before anything is written
+        if args.resume and Path(args.resume).resolve() != checkpoint.resolve():
+            with atomic_path(checkpoint) as tmp:  # never a half-copied checkpoint.pt
+                shutil.copyfile(args.resume, tmp)
+        elif checkpoint.exists():
+            print(f"resuming from {checkpoint}", file=sys.stderr)
+        result = fit(config, progress=not args.no_progress, checkpoint=checkpoint, log_dir=out,
+                     validate=not args.no_validate)
+        if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 writes
+            if not args.no_validate:  # the test trials, scored once, at the end
+                from course.train.builders import corpus_root
+                from course.train.cache import test_evaluation
+
+                result.test = test_evaluation(result.model, corpus_root(config))
+            save_model(out / "model.pt", result)
+    except KeyboardInterrupt:
+        kept = f"the last checkpoint {checkpoint} is kept" if checkpoint.exists() else "no checkpoint was written yet"
+        print(f"interrupted: {kept}; run the same command to resume", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, TrainingDiverged) as error:  # CheckpointError and AudioError are ValueErrors
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 writes
+    if int(os.environ.get("RANK", "0")) == 0:
         from course.metrics import format_eer
-        from course.train.builders import corpus_root
-        from course.train.cache import test_evaluation
 
-        result.test = test_evaluation(result.model, corpus_root(config))  # scored once, at the end
-        save_model(out / "model.pt", result)
         dev = f"{100 * result.eer:.2f}%" if result.eer is not None else "n/a"
         print(f"development EER (threshold chosen here): {dev} after {config.steps} steps, {result.seconds:.0f} s")
-        print(f"test: {format_eer(result.test)}" if result.test else "test: no test trials in the corpus")
+        print(f"test: {format_eer(result.test)}" if result.test else "test: no test trials scored")
         print(f"model: {out / 'model.pt'}")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 
 from course.env import pick
@@ -11,6 +12,41 @@ OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("cosine", "exponential", "constant")
 DATA = ("features", "waves")
 AMP = (False, True, "fp16", "bf16")
+
+
+WHOLE = ("steps", "batch_size", "chunk_frames", "warmup_steps", "seed", "num_workers", "checkpoint_every",
+         "val_every", "threads")
+REAL = ("momentum", "lr", "weight_decay", "final_lr", "grad_clip")
+AT_LEAST = {"warmup_steps": 0, "num_workers": 0, "checkpoint_every": 0, "val_every": 0, "momentum": 0,
+            "weight_decay": 0}
+OPTIONAL = ("threads", "grad_clip")
+
+
+def check_numbers(config) -> None:
+    """Every numeric field a finite number of the right kind, in range: ``steps=2.5`` or ``lr=nan``
+    must fail here with the field's name, not as a TypeError, a silent rounding or a NaN loss mid-run.
+    A string that reads as a number is converted (YAML 1.1 reads ``1e-3`` as a string)."""
+    for name in WHOLE + REAL:
+        value = getattr(config, name)
+        if value is None and name in OPTIONAL:
+            continue
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        kind = "a whole number" if name in WHOLE else "a finite number"
+        if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+                or (name in WHOLE and not float(value).is_integer())):
+            raise ValueError(f"{name}: expected {kind}, got {getattr(config, name)!r}")
+        if name in WHOLE and isinstance(value, float):
+            value = int(value)
+        if name in AT_LEAST and value < AT_LEAST[name]:
+            raise ValueError(f"{name}: expected at least {AT_LEAST[name]}, got {value}")
+        setattr(config, name, value)
+    for name in ("model", "pooling", "head", "split"):
+        if not isinstance(getattr(config, name), str):
+            raise ValueError(f"{name}: expected a name, got {getattr(config, name)!r}")
 
 
 @dataclass
@@ -81,11 +117,14 @@ class TrainConfig:
     val_every: int = 0
 
     def __post_init__(self):
+        check_numbers(self)
         if self.steps < 1 or self.batch_size < 1 or self.chunk_frames < 1:
             raise ValueError(f"steps, batch_size and chunk_frames must be ≥ 1, got "
                              f"{self.steps}, {self.batch_size}, {self.chunk_frames}")
         if self.lr <= 0:
             raise ValueError(f"lr: expected a positive learning rate, got {self.lr}")
+        if self.grad_clip is not None and self.grad_clip <= 0:
+            raise ValueError(f"grad_clip: expected a positive norm or null (no clipping), got {self.grad_clip}")
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"threads: expected None or ≥ 1, got {self.threads}")
         if self.corpus is not None:

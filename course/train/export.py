@@ -13,10 +13,9 @@ from pathlib import Path
 
 import torch
 
-from course.paths import atomic_path
 from course.train import builders
+from course.train.checkpoints import CheckpointError, read_checkpoint, write_payload
 from course.train.config import TrainConfig
-from course.train.loop import CheckpointError, read_checkpoint
 
 
 def save_model(path: str | Path, result, extra: dict | None = None) -> Path:
@@ -29,8 +28,7 @@ def save_model(path: str | Path, result, extra: dict | None = None) -> Path:
                "cpu_seconds": result.cpu_seconds, "history": result.history, "threshold": result.threshold,
                "score_mean": result.score_mean, "test": getattr(result, "test", None),
                "calibration": getattr(result, "calibration", None), **(extra or {})}
-    with atomic_path(path) as tmp:  # concurrent readers never see a half-written file
-        torch.save(payload, tmp)
+    write_payload(path, payload)  # atomic and sealed: readers never see a half-written or damaged file
     return path
 
 
@@ -44,11 +42,18 @@ def load_model(path: str | Path) -> tuple[torch.nn.Module, dict]:
         config = TrainConfig.from_dict(payload["config"])
     except (TypeError, ValueError) as error:
         raise CheckpointError(f"{path}: its config does not fit this version of the course ({error})") from None
-    model = builders.build_model(config)
+    try:
+        model = builders.build_model(config)
+    except (ValueError, TypeError) as error:  # a model or pooling name this version does not have
+        raise CheckpointError(f"{path}: its config does not fit this version of the course ({error})") from None
     try:
         model.load_state_dict(payload["model"])
     except RuntimeError as error:
         raise CheckpointError(f"{path}: the weights do not fit {config.model} ({error})") from None
+    bad = [name for name, t in model.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad:  # NaN weights give NaN scores, which would read as confident "different speakers"
+        raise CheckpointError(f"{path}: {len(bad)} weight tensor(s) hold NaN or inf, e.g. {bad[0]}; "
+                              "the run diverged or the file is damaged")
     state = payload.get("state", {})
     history = payload.get("history") or state.get("history") or []
     last = history[-1] if history else {}

@@ -32,17 +32,16 @@ from tqdm.auto import tqdm
 
 from course.env import device as default_device
 from course.env import seed_everything, torch_threads
-from course.paths import atomic_path
 from course.train import builders, distributed
+from course.train.checkpoints import CheckpointError, load_checkpoint, read_checkpoint, save_checkpoint
 from course.train.config import TrainConfig
+
+__all__ = ["CheckpointError", "TrainResult", "TrainingDiverged", "fit", "load_checkpoint", "read_checkpoint",
+           "save_checkpoint"]
 
 
 class TrainingDiverged(FloatingPointError):
     """The loss became NaN or infinite; the message says where and what was kept."""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that is missing, unreadable or written for another run."""
 
 
 @dataclass
@@ -89,7 +88,8 @@ def resolve_device(config: TrainConfig) -> torch.device:
     """``config.device``, or the best available one when None; a clear error when unavailable."""
     device = default_device(config.device)
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device: {config.device!r} was asked for but CUDA is not available here")
+        raise ValueError(f"device: {config.device!r} was asked for but CUDA is not available here; "
+                         "use device=cpu, or leave device out for the best one available")
     return device
 
 
@@ -131,6 +131,9 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
     if context.active and device.type == "cuda":
         device = torch.device("cuda", context.local_rank)
     dataset = dataset if dataset is not None else builders.build_dataset(config)
+    real_speakers = len(getattr(dataset, "speakers", ())) or dataset.num_speakers  # speed copies are not speakers
+    if real_speakers < 2:  # one class: loss 0 and accuracy 1 from the first step, and nothing learnt
+        raise ValueError(f"the training data has {real_speakers} speaker; a speaker classifier needs at least 2")
     model = model if model is not None else builders.build_model(config)
     if context.active and config.sync_batchnorm:  # before the optimiser sees the parameters
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
@@ -252,44 +255,3 @@ def write_logs(log_dir, config: TrainConfig, state: dict) -> None:
     history = [{k: v for k, v in h.items() if k != "mean"} for h in state["history"]]
     (log_dir / "history.json").write_text(json.dumps(history, indent=1))
     (log_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=1, default=str))
-
-
-def save_checkpoint(path, config: TrainConfig, parts: dict, state: dict) -> None:
-    """Write atomically (a temporary file with a unique name, renamed), so that an interrupted save
-    never leaves a torn file and two writers never share a temporary file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"format": "course.train/1", "config": config.to_dict(), "state": state,
-               "torch_rng": torch.get_rng_state(),
-               "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-               **{name: part.state_dict() for name, part in parts.items()}}
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
-
-
-def read_checkpoint(path) -> dict:
-    """The payload of a checkpoint file; ``CheckpointError`` naming the file when missing or unreadable."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as error:  # noqa: BLE001 - torch raises several types for a damaged file
-        raise CheckpointError(f"checkpoint {path} is unreadable or corrupt ({type(error).__name__}: {error})") from None
-    if not isinstance(payload, dict) or "config" not in payload or "model" not in payload:
-        raise CheckpointError(f"{path} is not a course.train checkpoint (no config or model inside)")
-    return payload
-
-
-def load_checkpoint(path, config: TrainConfig, parts: dict) -> dict:
-    payload = read_checkpoint(path)
-    if payload["config"] != config.to_dict():
-        raise CheckpointError(f"checkpoint {path} was written for another config; use a new path or delete it")
-    for name, part in parts.items():
-        if name not in payload:
-            raise CheckpointError(f"checkpoint {path} has no {name!r} state")
-        part.load_state_dict(payload[name])
-    torch.set_rng_state(payload["torch_rng"])
-    if payload.get("cuda_rng") is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(payload["cuda_rng"])
-    return payload["state"]
