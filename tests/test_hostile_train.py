@@ -154,16 +154,26 @@ def test_56_an_inf_sample_in_a_trial_file_is_named_before_training(corpus, tmp_p
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
 
 
-def test_57_a_missing_trial_list_is_named_before_training(corpus, tmp_path, capsys):
-    (corpus / "veri_test2.txt").unlink()
+def test_57_a_missing_development_list_is_named_before_training(corpus, tmp_path, capsys):
+    (corpus / "veri_dev.txt").unlink()
     rc, err = smoke(capsys, tmp_path / "run", f"corpus={corpus}", "val_every=0")
-    assert rc == 2 and "veri_test2.txt not found" in err and "--no-validate" in err
+    assert rc == 2 and "veri_dev.txt not found" in err and "--no-validate" in err
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
 
 
 @pytest.mark.slow
-def test_57_no_validate_trains_a_corpus_without_trial_list(corpus, tmp_path, capsys):
+def test_57_a_corpus_without_test_trials_trains_and_says_so(corpus, tmp_path, capsys):
+    (corpus / "veri_test2.txt").unlink()  # validation reads veri_dev.txt; no test list: nothing to score at the end
+    rc = main(["--config", str(SMOKE), "--out", str(tmp_path / "run"), "--no-progress", "--set", f"corpus={corpus}",
+               "val_every=0", "steps=2", "batch_size=4"])
+    assert rc == 0
+    assert "no test trials" in capsys.readouterr().out and (tmp_path / "run" / "model.pt").exists()
+
+
+@pytest.mark.slow
+def test_57_no_validate_trains_a_corpus_without_trial_lists(corpus, tmp_path, capsys):
     (corpus / "veri_test2.txt").unlink()
+    (corpus / "veri_dev.txt").unlink()
     rc, err = smoke(capsys, tmp_path / "run", f"corpus={corpus}", "val_every=0", "steps=2", "batch_size=4",
                     extra=["--no-validate"])
     assert rc == 0, err
