@@ -4,8 +4,11 @@
     python -m course.verify --embed DIR --out embeddings.pt --checkpoint runs/course_cpu/model.pt
 
 The first prints the cosine score of the two recordings (after subtracting the
-mean embedding stored with the model) and the decision at the stored threshold,
-the one at the EER of the validation trials. The second writes
+mean embedding of training utterances stored with the model). When the model carries a
+calibration (trained models fit one on their development trials), it prints the
+log-likelihood ratio and the Bayes decision at ``--p-target`` (default 0.01; ``--c-miss``,
+``--c-fa`` for the costs); otherwise, or with ``--threshold``, the decision at a raw score
+threshold (the stored one is at the EER of the development trials), and it says which. The second writes
 ``{"paths": [...], "embeddings": (N, D) tensor, "config": ..., "complete": bool}``
 for every audio file under DIR, saved as it goes (Ctrl-C keeps what is done).
 Audio at another rate is resampled with a warning; unreadable, empty, silent,
@@ -26,7 +29,7 @@ from pathlib import Path
 import torch
 
 from course.audio import SAMPLE_RATE, AudioError, read
-from course.features import fbank
+from course.features import for_model
 from course.paths import atomic_path
 
 MIN_SECONDS = 0.5
@@ -57,8 +60,8 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, min_seconds: fl
 
 @torch.no_grad()
 def embed(model, wave: torch.Tensor) -> torch.Tensor:
-    """The embedding ``(D,)`` of one whole waveform."""
-    return model(fbank(wave).unsqueeze(0)).squeeze(0).float()
+    """The embedding ``(D,)`` of one whole waveform, with the features the model expects (``for_model``)."""
+    return model(for_model(model)(wave).unsqueeze(0)).squeeze(0).float()
 
 
 def embed_file(model, path: str | Path) -> torch.Tensor:
@@ -154,6 +157,33 @@ def finite_float(text: str) -> float:
     return value
 
 
+def probability(text: str) -> float:
+    value = finite_float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a probability strictly between 0 and 1, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive cost, got {text!r}")
+    return value
+
+
+def decide_calibrated(score: float, calibration: dict, p_target: float, c_miss: float, c_fa: float) -> int:
+    """Print the LLR of ``score`` and the decision of minimum expected cost at the operating point."""
+    from course.calibration import LinearCalibration, bayes_threshold
+
+    llr = float(LinearCalibration(calibration["a"], calibration["b"])(score))
+    threshold = bayes_threshold(p_target, c_miss, c_fa)
+    decision = "same speaker" if llr >= threshold else "different speakers"
+    print(f"LLR: {llr:+.2f} (calibrated on the development trials)")
+    print(f"decision: {decision} (P_target {p_target:g}, C_miss {c_miss:g}, C_fa {c_fa:g}: accept when LLR ≥ "
+          f"{threshold:.2f})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course.verify", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -162,7 +192,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="model.pt of a run, a training checkpoint or a cached model")
     parser.add_argument("--embed", metavar="DIR", help="embed every audio file under DIR instead")
     parser.add_argument("--out", help="with --embed: the file to write (a torch .pt file)")
-    parser.add_argument("--threshold", type=finite_float, help="decide at this score instead of the stored one")
+    parser.add_argument("--threshold", type=finite_float, help="decide at this raw score instead (no calibration)")
+    parser.add_argument("--p-target", type=probability, default=0.01,
+                        help="prior probability of a target trial, for the calibrated decision (default 0.01)")
+    parser.add_argument("--c-miss", type=positive_float, default=1.0, help="cost of a miss (default 1)")
+    parser.add_argument("--c-fa", type=positive_float, default=1.0, help="cost of a false accept (default 1)")
     args = parser.parse_args(argv)
     if args.embed is None and len(args.files) != 2:
         parser.error("give two audio files to compare, or --embed DIR --out FILE")
@@ -184,13 +218,18 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:  # AudioError and CheckpointError are ValueErrors
         print(f"error: {error}", file=sys.stderr)
         return 2
-    threshold = args.threshold if args.threshold is not None else info.get("threshold")
     print(f"score: {value:.4f}")
+    calibration = info.get("calibration")
+    if calibration is not None and args.threshold is None:
+        return decide_calibrated(value, calibration, args.p_target, args.c_miss, args.c_fa)
+    threshold = args.threshold if args.threshold is not None else info.get("threshold")
+    if args.threshold is None:
+        print("this model carries no calibration (no LLR): deciding at its raw score threshold")
     if threshold is None:
         print("no threshold stored with this model (it was never validated): pass --threshold")
         return 0
     eer = info.get("eer")
-    where = f" (EER {100 * eer:.2f}% on the validation trials)" if eer is not None and args.threshold is None else ""
+    where = f" (EER {100 * eer:.2f}% on the development trials)" if eer is not None and args.threshold is None else ""
     decision = "same speaker" if value >= threshold else "different speakers"
     print(f"decision: {decision} (threshold {threshold:.4f}{where})")
     return 0

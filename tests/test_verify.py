@@ -37,7 +37,7 @@ def test_a_pair_gets_a_score_and_a_decision_at_the_stored_threshold(checkpoint, 
     out = capsys.readouterr().out
     score = float(out.split("score: ")[1].split()[0])
     expected = "same speaker" if score >= 0.5 else "different speakers"
-    assert f"decision: {expected} (threshold 0.5000 (EER 12.50% on the validation trials))" in out
+    assert f"decision: {expected} (threshold 0.5000 (EER 12.50% on the development trials))" in out
 
 
 def test_a_file_with_itself_scores_one(checkpoint, voices, capsys):
@@ -93,3 +93,35 @@ def test_arguments_are_checked(checkpoint):
         verify.main(["only_one.wav", "--checkpoint", str(checkpoint)])
     with pytest.raises(SystemExit):
         verify.main(["--embed", "folder", "--checkpoint", str(checkpoint)])
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    from test_train import ToyChunks, toy_collate
+
+    folder = tmp_path_factory.mktemp("calibrated")
+    result = train.fit(tiny_config(steps=2), progress=False, dataset=ToyChunks(), collate_fn=toy_collate)
+    result.threshold, result.score_mean = 0.5, torch.zeros(16)
+    result.calibration = {"a": 10.0, "b": -2.0, "p_target": 0.5}  # LLR = 10 s − 2
+    return save_model(folder / "model.pt", result)
+
+
+def test_a_calibrated_model_prints_the_llr_and_the_bayes_decision(calibrated, voices, capsys):
+    args = [str(voices / "a.wav"), str(voices / "a.wav"), "--checkpoint", str(calibrated)]
+    assert verify.main(args) == 0
+    out = capsys.readouterr().out
+    assert "LLR: +8.00" in out  # score 1 → 10·1 − 2
+    assert "decision: same speaker (P_target 0.01" in out and "accept when LLR ≥ 4.60" in out
+    assert verify.main(args + ["--p-target", "0.0001"]) == 0  # threshold log(9999) ≈ 9.2 > 8
+    assert "decision: different speakers" in capsys.readouterr().out
+
+
+def test_without_a_calibration_it_says_it_decides_on_the_raw_threshold(checkpoint, voices, capsys):
+    verify.main([str(voices / "a.wav"), str(voices / "b.wav"), "--checkpoint", str(checkpoint)])
+    assert "carries no calibration" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option", [["--p-target", "1"], ["--p-target", "nan"], ["--c-fa", "0"]])
+def test_nonsense_operating_points_are_refused(calibrated, voices, option):
+    with pytest.raises(SystemExit):
+        verify.main([str(voices / "a.wav"), str(voices / "b.wav"), "--checkpoint", str(calibrated), *option])
