@@ -11,13 +11,13 @@ import pytest
 import soundfile
 import torch
 from test_hostile_verify import flip_tensor_bytes
-from test_train import ToyChunks, tiny_config, toy_collate
 
 from course import train
 from course.train import checkpoints, loop, preflight
 from course.train.__main__ import build_config, main, read_config
 from course.train.cache import load_result, save_result
 from course.train.export import save_model
+from tests.toys import ToyChunks, tiny_config, toy_collate
 
 SMOKE = str(Path(__file__).resolve().parent.parent / "configs" / "smoke.yaml")
 
@@ -86,7 +86,7 @@ def test_45_cuda_without_cuda_says_what_to_do(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    from synthvox_tiny import tiny_corpus
+    from tests.synthvox_tiny import tiny_corpus
 
     return tiny_corpus(tmp_path_factory.mktemp("corpus"))
 

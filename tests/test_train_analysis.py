@@ -35,9 +35,8 @@ def test_tsne_is_deterministic_for_a_seed_and_refuses_too_few_points():
 
 
 def test_robustness_table_has_an_eer_per_system_and_condition(tmp_path):
-    from synthvox_tiny import tiny_corpus
-
     from course.baseline import stats_embedding
+    from tests.synthvox_tiny import tiny_corpus
 
     root = tiny_corpus(tmp_path)
     table = robustness_table({"baseline": stats_embedding}, root)

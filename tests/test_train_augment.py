@@ -13,7 +13,7 @@ from course.data.augment_crops import WaveCrops, change_speed, samples_for
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    from synthvox_tiny import tiny_corpus
+    from tests.synthvox_tiny import tiny_corpus
 
     return tiny_corpus(tmp_path_factory.mktemp("corpus"))
 

@@ -4,11 +4,11 @@ import json
 
 import pytest
 import torch
-from test_train import ToyChunks, tiny_config, toy_collate
 
 from course import train
 from course.train import loop
 from course.train.export import load_model, save_model
+from tests.toys import ToyChunks, tiny_config, toy_collate
 
 
 def run(config, **kwargs):
@@ -130,7 +130,7 @@ def test_a_saved_model_loads_back_with_its_threshold(tmp_path):
 
 @pytest.mark.slow
 def test_resume_is_exact_with_augmented_waveform_crops_in_a_worker(tmp_path, monkeypatch):
-    from synthvox_tiny import tiny_corpus
+    from tests.synthvox_tiny import tiny_corpus
 
     corpus = tiny_corpus(tmp_path)
     config = tiny_config(steps=6, checkpoint_every=3, batch_size=4, chunk_frames=40, data="waves", augment={},

@@ -55,7 +55,7 @@ def test_a_missing_config_or_resume_file_is_a_clear_error(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_the_smoke_config_runs_and_writes_a_run_folder(tmp_path, monkeypatch, capsys):
-    from synthvox_tiny import tiny_corpus
+    from tests.synthvox_tiny import tiny_corpus
 
     corpus = tiny_corpus(tmp_path)
     monkeypatch.setenv("COURSE_DATA", str(tmp_path / "data"))

@@ -36,7 +36,7 @@ def config(batch_size):
 
 
 def run(batch_size, checkpoint=None, log_dir=None):
-    from test_train import ToyChunks, toy_collate
+    from tests.toys import ToyChunks, toy_collate
 
     torch.manual_seed(0)
     model = NoBatchStatistics()
@@ -79,9 +79,8 @@ def test_two_processes_at_batch_b_equal_one_process_at_batch_2b(tmp_path):
 
 
 def test_batches_of_the_processes_tile_the_global_batch():
-    from test_train import ToyChunks
-
     from course.train.builders import batch_stream
+    from tests.toys import ToyChunks
 
     data = ToyChunks(speakers=4, per_speaker=6)
     collate = lambda batch: [label for _, label in batch]  # noqa: E731 - labels are enough here

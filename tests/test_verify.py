@@ -2,16 +2,16 @@
 
 import pytest
 import torch
-from test_train import tiny_config
 
 from course import train, verify
 from course.audio import write
 from course.train.export import save_model
+from tests.toys import tiny_config
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    from test_train import ToyChunks, toy_collate
+    from tests.toys import ToyChunks, toy_collate
 
     folder = tmp_path_factory.mktemp("model")
     result = train.fit(tiny_config(steps=2), progress=False, dataset=ToyChunks(), collate_fn=toy_collate)
@@ -97,7 +97,7 @@ def test_arguments_are_checked(checkpoint):
 
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory):
-    from test_train import ToyChunks, toy_collate
+    from tests.toys import ToyChunks, toy_collate
 
     folder = tmp_path_factory.mktemp("calibrated")
     result = train.fit(tiny_config(steps=2), progress=False, dataset=ToyChunks(), collate_fn=toy_collate)
