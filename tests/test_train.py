@@ -5,7 +5,7 @@ import torch
 
 from course import train
 from course.train import builders, cache
-from tests.toys import ToyChunks, tiny_config, toy_collate  # noqa: F401 - ToyChunks used below
+from tests.toys import tiny_config
 
 
 def test_fit_returns_the_model_the_head_and_one_loss_per_step(toy_corpus):
