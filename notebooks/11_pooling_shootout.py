@@ -424,16 +424,21 @@ for name in ("ECAPA+ASTP", "ECAPA+TSTP", "ECAPA+GhostVLAD", "ERes2Net", "ACA-Net
 # \max_{t \le T_b} x_{c,t}$: padded frames must change neither. Subclass `course.pooling.base.Pooling`:
 # set `self.in_dim` and `self.out_dim` in `__init__`, and write `pool(x, mask)` returning
 # `(embedding, None)`, where `mask` is a boolean `(B, 1, T)` tensor (True on valid frames) or None.
+# Like every pooling of the course it declares what its weights are over (`weights_over`) and its
+# equation-literal twin for one utterance (`reference`); the registry refuses a class without them.
 # The cell after the check registers it as `"MeanMax"` and sends it through the shoot-out.
 
 # %%
 import torch
 
-from course.experiments.own_pooling import check_mean_max, register_pooling
+from course.experiments.own_pooling import check_mean_max, mean_max_twin, register_pooling
 from course.pooling.base import Pooling
 
 
 class MeanMaxPooling(Pooling):
+    weights_over = "none"  # the registry's contract: what its weights are over (it has none)
+    reference = staticmethod(mean_max_twin)  # ...and its equation-literal twin, for one utterance
+
     def __init__(self, in_dim):
         super().__init__()
         self.in_dim, self.out_dim = in_dim, 2 * in_dim
@@ -448,6 +453,9 @@ check_mean_max(MeanMaxPooling)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 class MeanMaxPooling(Pooling):
+    weights_over = "none"  # the registry's contract: what its weights are over (it has none)
+    reference = staticmethod(mean_max_twin)  # ...and its equation-literal twin, for one utterance
+
     def __init__(self, in_dim):
         super().__init__()
         self.in_dim, self.out_dim = in_dim, 2 * in_dim

@@ -18,13 +18,12 @@ from course.heads.arc_margin import ArcMarginHead
 from course.heads.scheduler import MarginScheduler
 from course.heads.softmax import SoftmaxHead
 from course.heads.sphere import SphereHead
+from course.registry import Registry
 
-HEADS = {
-    "softmax": SoftmaxHead,
-    "add_margin": AddMarginHead,
-    "arc_margin": ArcMarginHead,
-    "sphere": SphereHead,
-}
+HEADS = Registry("head")
+for _name, _cls in (("softmax", SoftmaxHead), ("add_margin", AddMarginHead), ("arc_margin", ArcMarginHead),
+                    ("sphere", SphereHead)):
+    HEADS.add(_name, _cls)
 
 __all__ = ["AddMarginHead", "ArcMarginHead", "HEADS", "MarginScheduler", "SoftmaxHead", "SphereHead",
            "available", "build"]
@@ -32,16 +31,15 @@ __all__ = ["AddMarginHead", "ArcMarginHead", "HEADS", "MarginScheduler", "Softma
 
 def available() -> list[str]:
     """Names accepted by ``build``."""
-    return list(HEADS)
+    return HEADS.names()
 
 
 def build(name: str, embed_dim: int, num_classes: int, **kwargs) -> nn.Module:
     """The head called ``name`` for ``embed_dim``-dimensional embeddings and ``num_classes`` classes."""
-    if name not in HEADS:
-        raise ValueError(f"head: unknown name {name!r}; available: {', '.join(available())}")
+    cls = HEADS.get(name)
     if embed_dim < 1 or num_classes < 1:
         raise ValueError(f"embed_dim and num_classes must be ≥ 1, got {embed_dim} and {num_classes}")
     try:
-        return HEADS[name](embed_dim, num_classes, **kwargs)
+        return cls(embed_dim, num_classes, **kwargs)
     except TypeError as error:
         raise ValueError(f"head {name!r}: bad keyword arguments {sorted(kwargs)}: {error}") from None

@@ -18,38 +18,24 @@ import torch
 from torch import nn
 
 from course.masks import check_lengths
+from course.registry import Registry
 
-_REGISTRY: dict[str, type[nn.Module]] = {}
-_ALIASES: dict[str, str] = {}
+MODELS = Registry("model")
 
 
-def register(name: str, *aliases: str):
+def register(name: str, *aliases: str, replace: bool = False):
     """Class decorator: ``build(name, **kw)`` (or any alias) constructs this class."""
-
-    def decorate(cls):
-        key = name.lower()
-        if key in _REGISTRY and _REGISTRY[key] is not cls:
-            raise ValueError(f"model name {name!r} is registered twice")
-        _REGISTRY[key] = cls
-        for alias in aliases:
-            _ALIASES[alias.lower()] = key
-        cls.registered_name = key
-        return cls
-
-    return decorate
+    return MODELS.register(name, *aliases, replace=replace)
 
 
 def available() -> list[str]:
     """Every registered model name (aliases left out), sorted."""
-    return sorted(_REGISTRY)
+    return sorted(MODELS.names())
 
 
 def model_class(name: str) -> type[nn.Module]:
-    """The class registered as ``name`` (or an alias of it)."""
-    key = _ALIASES.get(name.lower(), name.lower())
-    if key not in _REGISTRY:
-        raise ValueError(f"model: unknown name {name!r}; available: {', '.join(available())}")
-    return _REGISTRY[key]
+    """The class registered as ``name`` (or an alias of it), case-insensitive."""
+    return MODELS.get(name)
 
 
 def build(name: str, **kwargs) -> nn.Module:

@@ -3,47 +3,38 @@
 from __future__ import annotations
 
 from course.pooling.base import WEIGHTS_OVER, Pooling
+from course.registry import Registry
 
-_REGISTRY: dict[str, type[Pooling]] = {}
+
+def _check(name: str, cls) -> None:
+    """The pooling contract a class must declare (see ``course.pooling.base``)."""
+    if not (isinstance(cls, type) and issubclass(cls, Pooling)):
+        raise TypeError(f"pooling {name!r}: {getattr(cls, '__name__', cls)} must subclass course.pooling.base.Pooling")
+    if cls.weights_over not in WEIGHTS_OVER:
+        raise TypeError(f"pooling {name!r}: declare weights_over, one of {WEIGHTS_OVER}; got {cls.weights_over!r}")
+    if cls.reference is None:
+        raise TypeError(f"pooling {name!r}: declare its equation-literal twin, "
+                        "reference = staticmethod(course.pooling.reference.<module>.<function>)")
 
 
-def register(name: str):
-    """Class decorator: make ``build(name, in_dim, **kw)`` construct this class.
+POOLINGS = Registry("pooling", _check)
 
-    The class must subclass ``Pooling`` and declare ``weights_over`` and its
-    ``reference`` twin (see ``course.pooling.base``).
-    """
 
-    def decorate(cls):
-        key = name.upper()
-        if key in _REGISTRY and _REGISTRY[key] is not cls:
-            raise ValueError(f"pooling name {name!r} is registered twice")
-        if not issubclass(cls, Pooling):
-            raise TypeError(f"pooling {name!r}: {cls.__name__} must subclass course.pooling.base.Pooling")
-        if cls.weights_over not in WEIGHTS_OVER:
-            raise TypeError(f"pooling {name!r}: declare weights_over, one of {WEIGHTS_OVER}; "
-                            f"got {cls.weights_over!r}")
-        if cls.reference is None:
-            raise TypeError(f"pooling {name!r}: declare its equation-literal twin, "
-                            "reference = staticmethod(course.pooling.reference.<module>.<function>)")
-        _REGISTRY[key] = cls
-        cls.registered_name = name
-        return cls
-
-    return decorate
+def register(name: str, replace: bool = False):
+    """Class decorator: make ``build(name, in_dim, **kw)`` construct this class (``replace=True`` lets a
+    notebook cell register a class again under a taken name). The class must subclass ``Pooling`` and
+    declare ``weights_over`` and its ``reference`` twin (see ``course.pooling.base``)."""
+    return POOLINGS.register(name, replace=replace)
 
 
 def available() -> list[str]:
     """Every registered pooling name, in registration order."""
-    return [cls.registered_name for cls in _REGISTRY.values()]
+    return POOLINGS.names()
 
 
 def pooling_class(name: str) -> type[Pooling]:
     """The class registered as ``name`` (case-insensitive)."""
-    try:
-        return _REGISTRY[name.upper()]
-    except KeyError:
-        raise ValueError(f"pooling: unknown name {name!r}; available: {', '.join(available())}") from None
+    return POOLINGS.get(name)
 
 
 def build(name: str, in_dim: int, **kwargs) -> Pooling:
