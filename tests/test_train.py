@@ -143,3 +143,21 @@ def test_code_key_ignores_comments_and_docstrings_but_not_code():
     edited = 'def f(x):\n    """Twice x."""\n    return 3 * x\n'
     assert code_text(source) == code_text(reworded)
     assert code_text(source) != code_text(edited)
+
+
+def test_the_cache_key_covers_exactly_the_modules_training_imports():
+    names = {str(f.relative_to(cache.PACKAGE)) for f in cache.training_modules()}
+    assert {"masks.py", "scoring.py", "metrics.py", "evaluate.py", "pooling/statistics.py", "train/loop.py",
+            "data/augment.py", "models/ecapa.py"} <= names
+    assert not any(n.startswith(("widgets/", "viz/", "experiments/")) for n in names)
+    assert "data/council.py" not in names and "verify.py" not in names  # never imported by training
+
+
+def test_the_cache_key_follows_a_code_change_but_not_a_docstring(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text('"""doc"""\nx = 1\n')
+    first = cache.code_text(module.read_text())
+    module.write_text('"""another doc"""\nx = 1  # a comment\n')
+    assert cache.code_text(module.read_text()) == first
+    module.write_text('"""doc"""\nx = 2\n')
+    assert cache.code_text(module.read_text()) != first

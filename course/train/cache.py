@@ -2,8 +2,8 @@
 small model; the first trains it, the others load it in a second.
 
 The key hashes the config, the corpus it resolves to (smoke or default) and the
-code of every module that shapes the result (models, pooling, heads, data,
-features, this trainer): editing that code retrains; editing a comment or a
+code of every module training imports (``training_modules``: followed from the loop, the
+builders, validation and the test scoring through their imports): editing that code retrains; editing a comment or a
 docstring does not (the key hashes the syntax tree without docstrings). Files live under
 ``course.paths.cache_dir("train")`` and are never committed.
 """
@@ -24,19 +24,59 @@ from course.train.config import TrainConfig
 from course.train.loop import TrainResult, fit
 
 PACKAGE = Path(__file__).resolve().parent.parent
-CODE = ("train", "models", "pooling", "heads", "data", "features.py", "audio.py", "masks.py", "scoring.py",
-        "metrics.py", "evaluate.py", "calibration.py")
+# Where training starts: the step loop, what builds its parts, validation, this cache and the test scoring.
+ROOTS = ("course.train.loop", "course.train.builders", "course.train.validate", "course.train.cache",
+         "course.evaluate")
 
 
-def code_hash(parts=CODE) -> str:
-    """SHA-256 of the code (path and syntax tree) of the listed parts of ``course``."""
+def module_file(name: str) -> Path | None:
+    """The source file of ``course.x.y`` (a module or a package's ``__init__``), None outside the package."""
+    if name != "course" and not name.startswith("course."):
+        return None
+    base = PACKAGE.parent.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def imported_modules(file: Path) -> set[str]:
+    """Every ``course`` module ``file`` imports, at the top or inside a function (``from a import b``
+    counts ``a.b`` too when ``b`` is a module)."""
+    names = set()
+    for node in ast.walk(ast.parse(file.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    if file.name == "__init__.py" and "iter_modules(__path__)" in file.read_text():  # imports all its modules
+        package = ".".join(file.parent.relative_to(PACKAGE.parent).parts)
+        names.update(f"{package}.{child.stem}" for child in file.parent.glob("*.py") if child.stem != "__init__")
+    return {name for name in names if module_file(name) is not None}
+
+
+def training_modules(roots=ROOTS) -> list[Path]:
+    """The files of every ``course`` module training imports, followed transitively from ``roots``."""
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        file = module_file(name)
+        if file is None or file in seen:
+            continue
+        seen.add(file)
+        todo.extend(imported_modules(file))
+        parts = name.split(".")  # importing a.b.c runs a/__init__ and a/b/__init__ too
+        todo.extend(".".join(parts[:i]) for i in range(2, len(parts)))
+    return sorted(seen)
+
+
+def code_hash(files=None) -> str:
+    """SHA-256 of the code (path and syntax tree) of the modules training imports (``training_modules``)."""
     digest = hashlib.sha256()
-    for part in parts:
-        target = PACKAGE / part
-        files = sorted(target.rglob("*.py")) if target.is_dir() else [target] if target.exists() else []
-        for file in files:
-            digest.update(str(file.relative_to(PACKAGE)).encode())
-            digest.update(code_text(file.read_text()).encode())
+    for file in files if files is not None else training_modules():
+        digest.update(str(file.relative_to(PACKAGE)).encode())
+        digest.update(code_text(file.read_text()).encode())
     return digest.hexdigest()
 
 
