@@ -169,11 +169,11 @@ def main(argv=None) -> dict:
     if args.write:
         provenance.write_results(args.write, f"ECAPA-TDNN speed: ours vs SpeechBrain (C={args.channels}, batch "
                                  f"{args.batch} × {args.frames} frames)", provenance.command_line(),
-                                 sections(results, args))
+                                 sections(results, args, provenance.settings_note(parser, args)))
     return results
 
 
-def sections(results: dict, args) -> dict:
+def sections(results: dict, args, note: str = "") -> dict:
     rows = [[name, f"{c['train_s']:.3f}", f"{c['train_ratio']:.2f}", f"{c['infer_s']:.3f}", f"{c['infer_ratio']:.2f}",
              f"{c['step_gflop']:.1f}", f"{c['gflops']:.1f}", f"{c['matmul_fraction']:.0%}"]
             for name, c in results["cases"].items()]
@@ -189,7 +189,7 @@ def sections(results: dict, args) -> dict:
         "rounds (shuffled order, after one warm-up round); × SB: against SpeechBrain in the same run (with lengths: "
         f"against SpeechBrain with relative lengths; lengths uniform in [{args.frames // 2}, {args.frames}]). "
         "GFLOP per training step (forward + backward) from `torch.utils.flop_counter`; fp32 matmul rate measured "
-        f"here: {results['matmul_gflops']:.1f} GFLOP/s.\n\n"
+        f"here: {results['matmul_gflops']:.1f} GFLOP/s. {note}\n\n"
         + provenance.markdown_table(["case", "step s", "× SB", "infer s", "× SB", "GFLOP/step", "GFLOP/s",
                                      "of matmul"], rows) + "\n\n" + masking)}
 

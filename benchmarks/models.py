@@ -87,7 +87,8 @@ def main(argv=None):
                 "runs after a warm-up; every ratio (×) is against ECAPA-TDNN measured in the same run. FLOPs: "
                 "torch's FlopCounterMode (matrix products and convolutions) of one forward pass. On a shared "
                 "machine wall times are inflated and noisy; the CPU-time columns are the steadier ones"
-                + (" (on CUDA only the synchronised wall times mean anything)." if device.type == "cuda" else "."))
+                + (" (on CUDA only the synchronised wall times mean anything)." if device.type == "cuda" else ".")
+                + " " + provenance.settings_note(parser, args))
         provenance.write_results(args.write, "Model cost: ECAPA-TDNN C=512, ERes2Net base, ACA-Net",
                                  provenance.command_line(), {"Parameters, FLOPs and time": note + "\n\n" + table(rows)},
                                  device=str(device))

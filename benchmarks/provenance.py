@@ -79,12 +79,19 @@ def command_line(argv: Sequence[str] | None = None) -> str:
     return prefix + shlex.join(["python", *argv])
 
 
+def settings_note(parser, args, ignore=("write",)) -> str:
+    """A sentence naming the options of ``args`` that differ from ``parser``'s documented defaults ("" if none)."""
+    changed = [f"`--{name.replace('_', '-')} {value}` (default {parser.get_default(name)})"
+               for name, value in vars(args).items() if name not in ignore and value != parser.get_default(name)]
+    return ("Run with settings other than the documented defaults: " + ", ".join(changed) + ".") if changed else ""
+
+
 def machine(device: str = "cpu", threads: int | None = None) -> str:
     import torch
 
     threads = torch.get_num_threads() if threads is None else threads
     return (f"{platform.platform()}; {cpu_model()}, {os.cpu_count()} cores; torch {torch.__version__}, "
-            f"device {device}, {threads} torch threads")
+            f"device {device}, torch threads {threads}")
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], align: str | None = None) -> str:

@@ -87,12 +87,12 @@ def sections(table: dict, summary: dict, augmented, clean) -> dict:
             "EER of the clean-trained model minus the augmented one (points; positive: augmentation helps), "
             "and whether the augmented model's interval lies wholly below the baseline's:\n\n"
             + provenance.markdown_table(["condition", "no augmentation − augmented", "augmented beats baseline"],
-                                        gains)),
+                                        gains, "lrl")),
         "Models": (
             f"`course_config(augment=...)` through `cached_fit` ({summary['models_seconds']:.0f} s to obtain both; "
             f"{summary['seconds']:.0f} s in all). Test EER stored with the model (clean trials, scored once after "
             "training, batch embedding):\n\n" + provenance.markdown_table(["model", "source", "test EER (%) [95% CI]"],
-                                                                         models)),
+                                                                         models, "llr")),
     }
 
 
