@@ -1,6 +1,6 @@
 """Our ECAPA-TDNN against SpeechBrain's, same size, same process, same threads.
 
-    python benchmarks/ecapa_speed.py [--channels 512 --batch 32 --frames 200 --repeats 5 --threads N]
+    python benchmarks/ecapa_speed.py [--channels 512 --batch 32 --frames 200 --repeats 5 --threads N] [--write PATH]
 
 Times a training step (forward, a loss, backward, SGD step) and an inference batch
 (eval mode, no autograd) of:
@@ -17,6 +17,9 @@ run. On a shared, busy machine pass ``--threads 1 --clock cpu``: the process's C
 is then close to the compute it did, whatever else runs (wall-clock time is the default).
 The FLOPs of one training step come from ``torch.utils.flop_counter``; achieved
 GFLOP/s are shown as a fraction of the fp32 matmul rate measured here.
+
+``--write PATH`` writes the results file (``benchmarks/ecapa_speed_results.md``) with its provenance
+(``benchmarks/provenance.py``); without it the results are only printed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import random
 import statistics
 import time
 
+import provenance
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -113,6 +117,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="wall-clock time, or this process's CPU time (with --threads 1 on a busy machine)")
+    parser.add_argument("--write", metavar="PATH", help="write the results file (markdown) here")
     args = parser.parse_args(argv)
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -161,7 +166,32 @@ def main(argv=None) -> dict:
     print(f"\nmasking cost (ours + lengths / ours): training step "
           f"{by_name['ours + lengths']['train_s'] / by_name['ours']['train_s']:.2f}×, inference "
           f"{by_name['ours + lengths']['infer_s'] / by_name['ours']['infer_s']:.2f}×")
+    if args.write:
+        provenance.write_results(args.write, f"ECAPA-TDNN speed: ours vs SpeechBrain (C={args.channels}, batch "
+                                 f"{args.batch} × {args.frames} frames)", provenance.command_line(),
+                                 sections(results, args, provenance.settings_note(parser, args)))
     return results
+
+
+def sections(results: dict, args, note: str = "") -> dict:
+    rows = [[name, f"{c['train_s']:.3f}", f"{c['train_ratio']:.2f}", f"{c['infer_s']:.3f}", f"{c['infer_ratio']:.2f}",
+             f"{c['step_gflop']:.1f}", f"{c['gflops']:.1f}", f"{c['matmul_fraction']:.0%}"]
+            for name, c in results["cases"].items()]
+    by_name = results["cases"]
+    masking = (f"Masking cost (ours + lengths / ours): training step "
+               f"{by_name['ours + lengths']['train_s'] / by_name['ours']['train_s']:.2f}×, inference "
+               f"{by_name['ours + lengths']['infer_s'] / by_name['ours']['infer_s']:.2f}×.")
+    import speechbrain
+
+    return {"Times": (
+        f"SpeechBrain {speechbrain.__version__}, float32, {torch.get_num_threads()} torch threads, "
+        f"{'process CPU' if args.clock == 'cpu' else 'wall-clock'} time. Medians of {args.repeats} interleaved "
+        "rounds (shuffled order, after one warm-up round); × SB: against SpeechBrain in the same run (with lengths: "
+        f"against SpeechBrain with relative lengths; lengths uniform in [{args.frames // 2}, {args.frames}]). "
+        "GFLOP per training step (forward + backward) from `torch.utils.flop_counter`; fp32 matmul rate measured "
+        f"here: {results['matmul_gflops']:.1f} GFLOP/s. {note}\n\n"
+        + provenance.markdown_table(["case", "step s", "× SB", "infer s", "× SB", "GFLOP/step", "GFLOP/s",
+                                     "of matmul"], rows) + "\n\n" + masking)}
 
 
 if __name__ == "__main__":

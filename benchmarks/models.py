@@ -1,12 +1,15 @@
 """Parameters, FLOPs, forward and training-step time of ECAPA-TDNN (C=512), ERes2Net base and ACA-Net.
 
-    python benchmarks/models.py [--batch 8] [--frames 200] [--repeats 5] [--threads N] [--device cpu]
+    python benchmarks/models.py [--batch 8] [--frames 200] [--repeats 5] [--threads N] [--device cpu] [--write PATH]
 
 All three models run on the same input (batch × 80 fbank bins × frames) in one process;
 every number is also given as a ratio to ECAPA measured in the same run. FLOPs come
 from torch's FlopCounterMode (matrix products and convolutions), times are medians of
 ``--repeats`` runs after a warm-up, wall clock and process CPU time (the steadier one on
 a shared machine; on CUDA only the wall time, synchronised, means anything).
+
+``--write PATH`` writes the results file (``benchmarks/models_results.md``) with its provenance
+(``benchmarks/provenance.py``); without it the table is only printed.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import platform
 
+import provenance
 import torch
 
 from course import models
@@ -51,7 +55,7 @@ def measure(batch: int, frames: int, repeats: int, device: torch.device) -> list
 def table(rows: list[dict]) -> str:
     base = rows[0]
     lines = ["| model | params | × | GFLOPs | × | forward wall s | × | forward CPU s | × "
-             "| train step wall s | × | train step CPU s | × |", "|---" * 13 + "|"]
+             "| train step wall s | × | train step CPU s | × |", "| --- |" + " ---: |" * 12]
     for r in rows:
         cells = [r["model"], f"{r['params']:,}", f"{r['params'] / base['params']:.2f}",
                  f"{r['flops'] / 1e9:.2f}", f"{r['flops'] / base['flops']:.2f}"]
@@ -69,6 +73,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--write", metavar="PATH", help="write the results file (markdown) here")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -77,6 +82,16 @@ def main(argv=None):
     print(f"input ({args.batch}, 80, {args.frames}); device {device}; torch {torch.__version__}; "
           f"{torch.get_num_threads()} threads; {platform.processor() or platform.machine()}")
     print(table(rows))
+    if args.write:
+        note = (f"Input {args.batch} × 80 fbank bins × {args.frames} frames, one process, median of {args.repeats} "
+                "runs after a warm-up; every ratio (×) is against ECAPA-TDNN measured in the same run. FLOPs: "
+                "torch's FlopCounterMode (matrix products and convolutions) of one forward pass. On a shared "
+                "machine wall times are inflated and noisy; the CPU-time columns are the steadier ones"
+                + (" (on CUDA only the synchronised wall times mean anything)." if device.type == "cuda" else ".")
+                + " " + provenance.settings_note(parser, args))
+        provenance.write_results(args.write, "Model cost: ECAPA-TDNN C=512, ERes2Net base, ACA-Net",
+                                 provenance.command_line(), {"Parameters, FLOPs and time": note + "\n\n" + table(rows)},
+                                 device=str(device))
     return rows
 
 
