@@ -235,7 +235,8 @@ with torch.no_grad():
     norm.bias.uniform_(-0.5, 0.5)
     derive(per_utterance(astp_speechbrain, **speechbrain_symbols(astp_sb)), astp_sb(x, lengths),
            name="ASTP, SpeechBrain flavour (ReLU → BN → tanh), evaluation mode")
-#
+
+# %% [markdown]
 # ## 4. SAP: several heads of weighted means
 #
 # *Zhu, Ko, Snyder, Mak, Povey, "Self-Attentive Speaker Embeddings for Text-Independent Speaker
