@@ -41,7 +41,8 @@ def entropy_gap(weights) -> np.ndarray:
 
 
 def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int = 0,
-                            title: str = "Attention over time", row_label: str | None = None):
+                            title: str = "Attention over time", row_label: str | None = None,
+                            fbank_label: str = "log energy after CMN (Kaldi fbank)"):
     """Waveform, log-mel fbank, the chosen row of weights and all rows, on one time axis.
 
     Args:
@@ -49,6 +50,8 @@ def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int
         fbank: (mel bins, T) log-mel features.
         weights: (rows, T) attention weights of the pooling, each row summing to one.
         row: the row drawn as a curve (a head, a query or a channel).
+        fbank_label: what the fbank's values are, for its colour bar
+            (``course.features.units_for_model(model)``: dB for SpeechBrain's features).
     """
     waveform, fbank, weights = np.asarray(waveform), np.asarray(fbank), np.asarray(weights)
     frames = weights.shape[-1]
@@ -66,7 +69,7 @@ def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int
     image = axes[1].imshow(fbank, origin="lower", aspect="auto", cmap="magma",
                            extent=(edges[0], edges[1], 0, fbank.shape[0]))
     axes[1].set_ylabel("mel bin")
-    fig.colorbar(image, cax=fig.add_subplot(grid[1, 1]), label="log energy (CMN)")
+    fig.colorbar(image, cax=fig.add_subplot(grid[1, 1]), label=fbank_label)
     axes[2].plot(t, weights[row], color="C0", lw=1.5, label=row_label or f"row {row}")
     axes[2].axhline(1.0 / frames, color="0.5", ls="--", lw=1, label="uniform 1/T (statistics pooling)")
     axes[2].set_ylabel(r"weight $\alpha_t$")

@@ -50,7 +50,7 @@ class AssignmentExplorer:
         self.utterances = [u.detach().cpu().float() for u in utterances]
         self.all_frames = torch.cat(self.utterances, dim=1).T  # (N, D) for k-means
         self.frame_rate = frame_rate
-        style = {"description_width": "90px"}
+        style = {"description_width": "initial"}  # a label as wide as its text, never cut
         self.controls = {
             "method": widgets.Dropdown(options=list(METHODS), value=method, description="method", style=style),
             "clusters": widgets.IntSlider(value=clusters, min=2, max=10, description="clusters K",

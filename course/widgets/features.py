@@ -18,7 +18,7 @@ class FbankExplorer:
 
     def __init__(self, waveform, sample_rate: int = SAMPLE_RATE, title: str = "utterance"):
         self.waveform, self.sample_rate, self.title = waveform, sample_rate, title
-        style = {"description_width": "110px"}
+        style = {"description_width": "initial"}  # a label as wide as its text, never cut
         self.controls = {
             "window_ms": widgets.FloatSlider(value=FRAME_LENGTH_MS, min=5.0, max=100.0, step=5.0,
                                              description="window (ms)", continuous_update=False, style=style),

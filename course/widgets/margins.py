@@ -26,7 +26,7 @@ class MarginExplorer:
 
     def __init__(self, steps: int = 150, classes: int = 5, grid_size: int = 121, seed: int = 0):
         self.steps, self.classes, self.grid_size, self.seed = steps, classes, grid_size, seed
-        style = {"description_width": "70px"}
+        style = {"description_width": "initial"}  # a label as wide as its text, never cut
         self.controls = {
             "head": widgets.Dropdown(options=["softmax", "add_margin", "arc_margin", "sphere"],
                                      value="arc_margin", description="head", style=style),

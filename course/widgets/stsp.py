@@ -60,7 +60,8 @@ class STSPExplorer:
                  bins: int = 4, window: str = "hann", frame_rate: float = FRAME_RATE):
         self.frames, self.frame_rate = frames.detach().cpu(), frame_rate
         channels, length = self.frames.shape
-        slider = {"continuous_update": False, "style": {"description_width": "110px"}}
+        # "initial": a label is as wide as its text, never cut (it was "head/query/ch…" in the attention explorer)
+        slider = {"continuous_update": False, "style": {"description_width": "initial"}}
         self.controls = {
             "channel": widgets.IntSlider(value=channel, min=0, max=channels - 1, description="channel", **slider),
             "window_length": widgets.IntSlider(value=window_length, min=1, max=min(64, length),

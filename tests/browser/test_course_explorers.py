@@ -42,15 +42,9 @@ def uses_explorers(stem: str) -> bool:
     return "course.widgets" in (notebooks.NOTEBOOK_DIR / f"{stem}.py").read_text(encoding="utf-8")
 
 
-# Notebook 12's explorer (two models on real clips): in the browser, its redraw for the SynthVox
-# model came back as a blank (all-white) PNG in some runs, twice in a row, while the same figure
-# rendered in the kernel is correct; not understood yet, so it is left out rather than made flaky.
-KNOWN_BROKEN = {"12_real_model"}
-
-
 def notebooks_with_explorers() -> list[str]:
     """Notebooks that build an explorer or tag a cell for a screenshot (e.g. a training curve)."""
-    return [p.stem for p in notebooks.sources() if p.with_suffix(".ipynb").exists() and p.stem not in KNOWN_BROKEN
+    return [p.stem for p in notebooks.sources() if p.with_suffix(".ipynb").exists()
             and (uses_explorers(p.stem) or SHOT_TAG in p.read_text(encoding="utf-8"))]
 
 
