@@ -28,10 +28,11 @@ import shutil
 import pytest
 
 from course import notebooks
-from tests.browser.lab import SCREENS, TOKEN, KernelProbe, pixel_difference, png_pixels
+from tests.browser.lab import SCREENS, TOKEN, KernelProbe, browser_mode, pixel_difference, png_pixels
 
 TOLERANCE = 0.001  # fraction of pixels allowed to differ between browser and reference
-RUN_TIMEOUT_MS = 240_000  # all cells of one notebook in smoke mode (budget 60 s, on a busy machine)
+# all cells of one notebook: smoke mode (budget 60 s, on a busy machine), or default mode (it trains)
+RUN_TIMEOUT_MS = 240_000 if browser_mode() == "smoke" else 3_600_000
 REDRAW_TIMEOUT_S = 60  # one control move: the kernel redraws (a toy training, a pooling trained on demand)
 
 
