@@ -7,10 +7,10 @@ snip_edges: frame t covers [t·10 ms, t·10 ms + 25 ms)).
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from course.features import FRAME_LENGTH_MS, FRAME_SHIFT_MS
+from course.viz import figures
 
 FRAME_SHIFT_S = FRAME_SHIFT_MS / 1000
 FRAME_LENGTH_S = FRAME_LENGTH_MS / 1000
@@ -57,7 +57,7 @@ def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int
     frames = weights.shape[-1]
     t = frame_times(frames)
     edges = (0.0, frames * FRAME_SHIFT_S + FRAME_LENGTH_S - FRAME_SHIFT_S)
-    fig = plt.figure(figsize=(10, 8.5))
+    fig = figures.figure(figsize=(10, 8.5))
     grid = fig.add_gridspec(4, 2, width_ratios=[1, 0.018], height_ratios=[1, 1.3, 1.2, 1.3], wspace=0.02)
     axes = [fig.add_subplot(grid[0, 0])]
     axes += [fig.add_subplot(grid[i, 0], sharex=axes[0]) for i in range(1, 4)]
@@ -96,7 +96,7 @@ def plot_entropy_gaps(gaps: dict[str, float], threshold: float | None = None,
     values = list(gaps.values()) + [float(np.mean(list(gaps.values())))]
     rows = np.arange(len(names))
     height = 0.4 if baseline is not None else 0.8
-    fig, ax = plt.subplots(figsize=(9.5, 1.6 + 0.45 * len(names)))
+    fig, ax = figures.subplots(figsize=(9.5, 1.6 + 0.45 * len(names)))
     bars = ax.barh(rows - (height / 2 if baseline is not None else 0), values, height=height, color="C0",
                    label="trained")
     ax.bar_label(bars, fmt="%.3f", fontsize=7, padding=2)

@@ -16,7 +16,7 @@ from IPython.display import display
 from course import pooling
 from course.pooling.dictionary import kmeans
 from course.viz.assignments import plot_assignments
-from course.widgets.output import show_figure
+from course.widgets.output import off_pyplot_redraw, show_figure
 from course.widgets.stsp import FRAME_RATE
 
 METHODS = ("NetVLAD", "GhostVLAD", "LDE")
@@ -73,6 +73,7 @@ class AssignmentExplorer:
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
+    @off_pyplot_redraw
     def redraw(self) -> None:
         v = self.values()
         key = (v["method"], v["clusters"], v["alpha"])

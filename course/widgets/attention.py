@@ -18,7 +18,7 @@ from IPython.display import display
 
 from course import pooling
 from course.viz.attention import attention_entropy, plot_attention_timeline
-from course.widgets.output import show_figure
+from course.widgets.output import off_pyplot_redraw, show_figure
 
 FIRST = ("ASTP", "SAP", "MHA", "MQMHASTP")
 
@@ -161,6 +161,7 @@ class AttentionExplorer:
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
+    @off_pyplot_redraw
     def redraw(self) -> None:
         v = self.values()
         data = self.compute(v["utterance"], v["pooling"])

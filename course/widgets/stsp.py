@@ -12,7 +12,7 @@ from IPython.display import display
 from course.features import FRAMES_PER_SECOND
 from course.pooling.spectral import dc_statistics, make_window, short_time_spectrum, spectral_statistics
 from course.viz.spectral import plot_stsp
-from course.widgets.output import show_figure
+from course.widgets.output import off_pyplot_redraw, show_figure
 
 FRAME_RATE = FRAMES_PER_SECOND  # 100 frames per second at the 10 ms frame shift
 
@@ -83,6 +83,7 @@ class STSPExplorer:
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
+    @off_pyplot_redraw
     def redraw(self) -> None:
         v = self.values()
         self.last_plotted = stsp_views(self.frames, v["channel"], v["window_length"], v["hop"], v["bins"],

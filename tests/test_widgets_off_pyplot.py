@@ -1,0 +1,43 @@
+"""An explorer's redraw makes its figure outside pyplot (``course.viz.figures``).
+
+In JupyterLab 4.4+ with ipykernel 7 a widget callback runs on a subshell thread while the main
+shell runs cells; matplotlib-inline's ``flush_figures`` there displays and closes every *pyplot*
+figure, so a figure the callback was still drawing got rendered twice at once (a blank image in the
+browser test of notebook 12). A figure pyplot does not know cannot be touched that way.
+"""
+
+import threading
+
+import matplotlib.pyplot as plt
+
+from course.viz import figures
+from course.widgets import attention as attention_widget
+from course.widgets.attention import attention_explorer
+from tests.test_widgets_attention import tiny_model, utterances
+
+
+def test_a_redraw_keeps_its_figure_out_of_pyplot_and_draws_the_same(monkeypatch):
+    shown = []
+    explorer = attention_explorer(models={"ASTP": tiny_model("ASTP")}, utterances=utterances())
+    open_before = set(plt.get_fignums())
+    monkeypatch.setattr(attention_widget, "show_figure",
+                        lambda output, fig: shown.append((fig, set(plt.get_fignums()), figures.is_off_pyplot())))
+    explorer.controls["utterance"].value = 1
+    fig, open_while_shown, off = shown[-1]
+    assert off and open_while_shown == open_before, "the explorer's figure is registered with pyplot"
+    assert fig.axes and fig.canvas.get_width_height() == (1000, 850)
+    assert not figures.is_off_pyplot()  # only inside the redraw
+
+
+def test_off_pyplot_is_per_thread_and_the_same_figure_api():
+    seen = {}
+    with figures.off_pyplot():
+        worker = threading.Thread(target=lambda: seen.update(off=figures.is_off_pyplot()))
+        worker.start()
+        worker.join()
+        fig, axes = figures.subplots(1, 2, figsize=(4, 2), gridspec_kw={"width_ratios": [2, 1]})
+        assert len(axes) == 2 and fig not in [plt.figure(n) for n in plt.get_fignums()]
+    assert seen == {"off": False}
+    fig, ax = figures.subplots(figsize=(2, 2))
+    assert fig.number in plt.get_fignums()  # outside: plt.subplots, shown by plt.show()
+    plt.close(fig)
