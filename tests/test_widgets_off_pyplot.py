@@ -41,3 +41,16 @@ def test_off_pyplot_is_per_thread_and_the_same_figure_api():
     fig, ax = figures.subplots(figsize=(2, 2))
     assert fig.number in plt.get_fignums()  # outside: plt.subplots, shown by plt.show()
     plt.close(fig)
+
+
+def test_plots_and_explorers_make_figures_through_course_viz_figures():
+    import re
+    from pathlib import Path
+
+    root = Path(figures.__file__).resolve().parents[1]
+    offenders = [str(p.relative_to(root)) for folder in ("viz", "widgets") for p in (root / folder).glob("*.py")
+                 if p.name != "figures.py" and re.search(r"\bplt\.(figure|subplots)\(", p.read_text(encoding="utf-8"))]
+    assert not offenders, f"use course.viz.figures.figure/subplots (off pyplot inside a redraw): {offenders}"
+    for path in (root / "widgets").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("def redraw(") == text.count("@off_pyplot_redraw\n    def redraw("), path.name
