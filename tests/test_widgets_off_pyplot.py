@@ -1,9 +1,9 @@
 """An explorer's redraw makes its figure outside pyplot (``course.viz.figures``).
 
-In JupyterLab 4.4+ with ipykernel 7 a widget callback runs on a subshell thread while the main
-shell runs cells; matplotlib-inline's ``flush_figures`` there displays and closes every *pyplot*
-figure, so a figure the callback was still drawing got rendered twice at once (a blank image in the
-browser test of notebook 12). A figure pyplot does not know cannot be touched that way.
+In JupyterLab 4.4+ with ipykernel 7 some widget comm messages are handled on a subshell thread
+beside the main shell, each firing matplotlib-inline's ``flush_figures``, which displays and closes
+every *pyplot* figure: a figure a redraw was still drawing got rendered twice at once (a blank image
+in the browser test of notebook 12). A figure pyplot does not know cannot be touched that way.
 """
 
 import threading

@@ -1,12 +1,13 @@
 """Where the course's figures are made: in pyplot, or (inside an explorer's redraw) outside it.
 
-JupyterLab 4.4+ sends widget messages to a kernel *subshell* (``commsOverSubshells``, default
-``perCommTarget``), which ipykernel 7 runs on its own thread: an explorer's callback redraws while
-the main shell runs a cell. pyplot's state is global: matplotlib-inline's ``flush_figures`` (fired
-after each execution, on either thread) displays and closes *every* open pyplot figure, so it would
-render a figure the other thread is still drawing; two renders of one figure at once garble it
-(``bbox_inches="tight"`` rewrites the figure's bbox and dpi while it draws): a blank image, or an
-image shrunk inside its axes. Inside :func:`off_pyplot` (the explorers' redraws) :func:`figure` and
+JupyterLab 4.4+ opens a kernel *subshell* for widget comms (``commsOverSubshells``, default
+``perCommTarget``) and ipykernel 7 handles the comm messages sent there on the subshell's own
+thread, beside the main shell. Each comm message fires IPython's ``post_execute``, and
+matplotlib-inline's ``flush_figures`` then displays and closes *every* open pyplot figure: one that
+an explorer's redraw on the other thread is still drawing is rendered twice at once, and two
+renders of one figure garble it (``bbox_inches="tight"`` rewrites the figure's bbox and dpi while
+it draws): a blank image, or an image shrunk inside its axes. Inside :func:`off_pyplot` (the
+explorers' redraws) :func:`figure` and
 :func:`subplots` make a plain :class:`~matplotlib.figure.Figure` with an Agg canvas, which no other
 thread can see; elsewhere they are ``plt.figure`` and ``plt.subplots``, so ``plt.show()`` in a
 notebook works as usual.
