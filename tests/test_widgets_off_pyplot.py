@@ -54,3 +54,15 @@ def test_plots_and_explorers_make_figures_through_course_viz_figures():
     for path in (root / "widgets").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert text.count("def redraw(") == text.count("@off_pyplot_redraw\n    def redraw("), path.name
+
+
+def test_a_figure_off_pyplot_loads_pyplots_backend_first():
+    # in a kernel the backend (matplotlib-inline) registers the PNG formatter: an explorer built before
+    # any pyplot figure (notebook 06) showed only text/plain
+    import subprocess
+    import sys
+
+    code = ("import matplotlib.pyplot as plt\nfrom course.viz import figures\nassert plt._backend_mod is None\n"
+            "with figures.off_pyplot():\n    figures.figure()\nassert plt._backend_mod is not None\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -46,6 +46,9 @@ def figure(**kwargs) -> Figure:
     """``plt.figure(**kwargs)``, or inside :func:`off_pyplot` a Figure pyplot does not know."""
     if not is_off_pyplot():
         return plt.figure(**kwargs)
+    # pyplot loads its backend lazily, at its first figure; in a kernel that backend (matplotlib-inline)
+    # is what registers IPython's PNG formatter, so without it display(fig) would show only text/plain
+    plt._get_backend_mod() if hasattr(plt, "_get_backend_mod") else plt.get_backend()
     fig = Figure(**kwargs)
     FigureCanvasAgg(fig)
     return fig
