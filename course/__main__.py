@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
 
     shots = commands.add_parser("screenshots", help="retake the README's screenshots with the browser test")
     shots.add_argument("--no-test", action="store_true", help="only shrink the screenshots already in build/screens")
+    shots.add_argument("--default", action="store_true",
+                       help="run the notebooks in default mode (trained models; slow) instead of smoke mode")
 
     nbs = commands.add_parser("notebooks", help="regenerate or check the paired .ipynb files")
     nbs.add_argument("action", choices=["sync", "check"])
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "screenshots":
         from course import screens
 
-        return screens.main(skip_test=args.no_test)
+        return screens.main(skip_test=args.no_test, mode="default" if args.default else "smoke")
 
     from course import notebooks
 

@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 from nbclient import NotebookClient
@@ -25,6 +26,42 @@ from course.env import set_smoke
 
 DEFAULT_TIMEOUT = 900  # seconds a notebook may take in default mode
 SMOKE_TIMEOUT = 180  # ... and in smoke mode (the budget is 60 s; this catches hangs)
+POLL_SLICE_S = 1.0  # the longest a kernel message may sit unread (see SlicedPolls)
+
+
+def sliced_get_msg(get_msg, slice_s: float = POLL_SLICE_S):
+    """``channel.get_msg`` that polls in slices of ``slice_s`` up to the caller's timeout.
+
+    jupyter_client's async ``get_msg(timeout)`` is one ``await socket.poll(timeout)``. A ZeroMQ
+    socket's file descriptor is edge-triggered, and now and then that wake-up is missed: the reply
+    is in the socket, and the poll sleeps on until its timeout. nbclient polls for a cell's reply
+    with the cell's whole timeout, so one missed wake-up cost the build exactly that (180 s in smoke
+    mode, 900 s in default mode) after a cell that had finished in under a second, with no error.
+    A fresh poll checks the socket before it waits, so polling in slices bounds a missed wake-up to
+    ``slice_s``; ``Empty`` still comes only when the caller's timeout has passed.
+    """
+
+    async def get_msg_in_slices(timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await get_msg(timeout=slice_s if left is None else min(slice_s, left))
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    return get_msg_in_slices
+
+
+class SlicedPolls(NotebookClient):
+    """nbclient's client with the shell and IOPub channels polled in slices (``sliced_get_msg``)."""
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        for channel in (kc.shell_channel, kc.iopub_channel):
+            channel.get_msg = sliced_get_msg(channel.get_msg)
+        return kc
 
 
 @dataclass
@@ -51,7 +88,7 @@ def execute(source: Path, smoke: bool, timeout: int | None = None,
     set_smoke(smoke)
     notebook = notebooks.read_source(source)
     timeout = timeout or (SMOKE_TIMEOUT if smoke else DEFAULT_TIMEOUT)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+    client = SlicedPolls(notebook, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(source.parent)}})
     start = time.perf_counter()
     status, detail = "ok", ""

@@ -207,6 +207,9 @@ def power_to_db(power: torch.Tensor, top_db: float = SB_TOP_DB, amin: float = SB
 
 
 FEATURES = {"kaldi": fbank, "speechbrain": speechbrain_fbank}
+# what the values of each kind are, for a colour bar (both subtract each bin's mean over the utterance)
+FEATURE_UNITS = {"kaldi": "log energy after CMN (Kaldi fbank)",
+                 "speechbrain": "dB after mean norm. (SpeechBrain Fbank)"}
 
 
 def for_model(model) -> callable:
@@ -215,6 +218,12 @@ def for_model(model) -> callable:
     if kind not in FEATURES:
         raise ValueError(f"model.feature_type: expected one of {sorted(FEATURES)}, got {kind!r}")
     return FEATURES[kind]
+
+
+def units_for_model(model) -> str:
+    """What the values of ``for_model(model)``'s features are ("log energy after CMN (Kaldi fbank)"...)."""
+    for_model(model)  # the same error for an unknown kind
+    return FEATURE_UNITS[getattr(model, "feature_type", "kaldi")]
 
 
 # --- Frame-level proxies for "is this frame speech?" on SpeechBrain's frame grid (t · 10 ms, centred) ----

@@ -6,6 +6,8 @@ executed notebook, and an ``Output`` widget's state holds what was displayed in 
 HTML copy each widget view is replaced by those outputs (the initial figures) and a line
 saying the widget is interactive in Jupyter, so the page shows the figure without a
 kernel, without JavaScript and without a CDN. The executed ``.ipynb`` keeps the widgets.
+The math of the markdown cells is MathML, converted at build time (``course.mathml``): the
+browser typesets it, with no MathJax and no network.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import html
 from pathlib import Path
 
 import nbformat
+
+from course.mathml import Protected
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -57,11 +61,32 @@ def with_widget_snapshots(notebook: nbformat.NotebookNode) -> nbformat.NotebookN
     return static
 
 
+# nbconvert's lab template, less the <script> that fetches MathJax from a CDN: the math is MathML already
+TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+"""
+
+
+def with_mathml(notebook: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, Protected]:
+    """A copy of ``notebook`` whose markdown math is tokens, and the tokens' MathML (see ``course.mathml``)."""
+    typeset = copy.deepcopy(notebook)
+    protected = Protected()
+    for cell in typeset.cells:
+        if cell.cell_type == "markdown":
+            cell.source = protected.protect(cell.source)
+    return typeset, protected
+
+
 def notebook_html(notebook: nbformat.NotebookNode) -> str:
+    """The page: widget views as their first figures, math as MathML, nothing fetched from a network."""
+    import jinja2
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(with_widget_snapshots(notebook))
-    return body
+    typeset, protected = with_mathml(with_widget_snapshots(notebook))
+    exporter = HTMLExporter(extra_loaders=[jinja2.DictLoader({"course.html.j2": TEMPLATE})],
+                            template_file="course.html.j2")
+    body, _ = exporter.from_notebook_node(typeset)
+    return protected.restore(body)
 
 
 def write_index(html_dir: Path, results: list | None = None) -> Path:

@@ -1,7 +1,9 @@
 """``python -m course screenshots``: the README's pictures, taken by the browser test.
 
 It runs the browser test of the notebooks named below (JupyterLab in headless
-Chromium, smoke mode; the test writes each explorer's screenshot to build/screens/),
+Chromium; the test writes each explorer's screenshot to build/screens/) in smoke mode, or
+with ``--default`` in the course's default mode (trained models: slow, the first time
+it trains them), and says which,
 then shrinks the chosen ones into ``docs/screens/`` (palette PNGs at most 900 px
 wide, each under 150 kB). Needs Chromium and Playwright, as the test does.
 """
@@ -35,13 +37,19 @@ def notebooks_to_run() -> list[str]:
     return sorted({shot.split("-", 1)[0] for shot in SHOTS.values()})
 
 
-def take(pytest_args: list[str] | None = None) -> int:
-    """Run the browser test for the notebooks the screenshots come from."""
+MODES = {"smoke": "smoke mode: tiny models and corpus, the attention still close to uniform",
+         "default": "default mode: the course's models and corpus, as python -m course build runs them"}
+
+
+def take(pytest_args: list[str] | None = None, mode: str = "smoke") -> int:
+    """Run the browser test for the notebooks the screenshots come from, in ``mode`` (see ``MODES``)."""
+    print(f"Taking the screenshots in {MODES[mode]}.", flush=True)
     test = ROOT / "tests" / "browser" / "test_course_explorers.py"
     if not test.exists():
         raise SystemExit(f"{test}: the browser test is needed (a checkout of the repository, not the package)")
     selection = " or ".join(notebooks_to_run())
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, "COURSE_BROWSER_MODE": mode,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-m", "pytest", str(test), "-q", "-k", selection, *(pytest_args or [])]
     return subprocess.run(command, cwd=ROOT, env=env).returncode
 
@@ -67,9 +75,9 @@ def shrink(source: Path, target: Path) -> int:
     raise SystemExit(f"{source}: no setting makes it smaller than {MAX_BYTES} bytes")
 
 
-def main(skip_test: bool = False) -> int:
+def main(skip_test: bool = False, mode: str = "smoke") -> int:
     if not skip_test:
-        status = take()
+        status = take(mode=mode)
         if status != 0:
             print("the browser test failed: screenshots not updated", file=sys.stderr)
             return status
@@ -80,4 +88,6 @@ def main(skip_test: bool = False) -> int:
             raise SystemExit(f"{source}: missing; run the browser test first (python -m course screenshots)")
         size = shrink(source, DOCS / name)
         print(f"wrote {(DOCS / name).relative_to(ROOT)} ({size / 1000:.0f} kB)")
+    if not skip_test:
+        print(f"The screenshots show {MODES[mode]}.")
     return 0

@@ -413,6 +413,7 @@ plt.show()
 # the more the channel concentrates on a few frames.
 
 # %%
+from course.features import units_for_model
 from course.viz.attention import attention_entropy, plot_attention_timeline
 
 entropies = {name: np.concatenate([attention_entropy(inside_of[name][p][0].numpy()) for p in chosen]) for name in nets}
@@ -437,7 +438,7 @@ focused = int(np.argmin(attention_entropy(weights.numpy())))
 wave = read(path)[0]
 fig = plot_attention_timeline(wave.numpy(), SAMPLE_RATE, features(wave).numpy(), weights.numpy(), row=focused,
                               title=f"VoxCeleb ECAPA on {speaker_of[path]} ({meeting_of[path]})",
-                              row_label=f"channel {focused} (the most focused)")
+                              row_label=f"channel {focused} (the most focused)", fbank_label=units_for_model(model))
 plt.show()
 
 # %% [markdown]

@@ -45,3 +45,37 @@ def test_the_kernel_transport_warning_stays_out_of_the_log(tmp_path, capfd):
     assert result.status == "ok", result.detail
     captured = capfd.readouterr()
     assert "Kernel is running over TCP" not in captured.err + captured.out
+
+
+def test_a_missed_wake_up_costs_one_poll_slice_not_the_cell_timeout():
+    import asyncio
+    import time
+    from queue import Empty
+
+    from course.build import sliced_get_msg
+
+    arrives = time.monotonic() + 0.2
+
+    async def missed_wake_up(timeout=None):
+        """A poll whose wake-up is lost: it sleeps its whole timeout, then finds the message there."""
+        await asyncio.sleep(timeout)
+        if time.monotonic() >= arrives:
+            return {"msg": "reply"}
+        raise Empty
+
+    async def run(get_msg, timeout):
+        start = time.monotonic()
+        try:
+            result = await get_msg(timeout=timeout)
+        except Empty:
+            result = None
+        return result, time.monotonic() - start
+
+    result, seconds = asyncio.run(run(missed_wake_up, timeout=1.0))
+    assert result == {"msg": "reply"} and seconds >= 1.0  # unsliced: the whole timeout, though it came at 0.2 s
+    arrives = time.monotonic() + 0.2
+    result, seconds = asyncio.run(run(sliced_get_msg(missed_wake_up, slice_s=0.05), timeout=5))
+    assert result == {"msg": "reply"} and seconds < 1.0, seconds
+    arrives = time.monotonic() + 10
+    result, seconds = asyncio.run(run(sliced_get_msg(missed_wake_up, slice_s=0.05), timeout=0.3))
+    assert result is None and 0.3 <= seconds < 1.0, seconds  # Empty only once the caller's timeout has passed

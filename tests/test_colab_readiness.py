@@ -1,19 +1,26 @@
 """Colab readiness. Colab has shipped ipywidgets 7.7 (JupyterLab here has 8.x), and it
 shows figures inline: the widget factories must work on both, with no ipympl.
 
-The ipywidgets 7.7 run builds, once, a virtual environment with
-``--system-site-packages`` (torch and the rest come from this interpreter; only
-ipywidgets 7.7 and its two frontend packages are installed into it) under
-``<data>/cache/venvs/ipywidgets7``, then runs every ``tests/test_widgets_*.py`` there.
-It needs PyPI the first time: ``pytest -m "not ipywidgets7"`` leaves it out.
+The ipywidgets 7.7 run builds, once, a virtual environment over *this* interpreter's
+packages, whatever it is (a venv, conda, the system Python): a ``.pth`` file in the new
+environment adds this interpreter's site-packages after its own, so torch, matplotlib and
+the rest come from here while ipywidgets 7.7 (and the frontend packages it pins), installed
+into the new environment, shadow ours. (``--system-site-packages`` would reach the *base*
+interpreter, which in a venv has none of them.) It lives under
+``<data>/cache/venvs/ipywidgets7-<hash of this interpreter>`` and runs every
+``tests/test_widgets_*.py`` there. It needs PyPI the first time: ``pytest -m "not ipywidgets7"``
+leaves it out.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import site
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -25,14 +32,43 @@ TESTS = Path(__file__).resolve().parent
 COLAB_IPYWIDGETS = "ipywidgets==7.7.*"
 
 
+def site_dirs() -> list[str]:
+    """This interpreter's site-packages folders (a venv's, conda's or the system's), existing ones, in order."""
+    paths = sysconfig.get_paths()
+    candidates = [*site.getsitepackages(), paths["purelib"], paths["platlib"]]
+    if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
+        candidates.append(site.getusersitepackages())
+    seen: list[str] = []
+    for path in candidates:
+        if os.path.isdir(path) and os.path.realpath(path) not in map(os.path.realpath, seen):
+            seen.append(path)
+    return seen
+
+
+def parent_pth() -> str:
+    """A ``.pth`` that appends this interpreter's site dirs (their own ``.pth`` files included)."""
+    return "".join(f"import site; site.addsitedir({path!r})\n" for path in site_dirs())
+
+
 def ipywidgets7_python() -> Path:
     """The interpreter of the cached ipywidgets 7.7 environment (made on first use)."""
-    root = cache_dir("venvs") / "ipywidgets7"
+    key = hashlib.sha256(parent_pth().encode()).hexdigest()[:10]
+    root = cache_dir("venvs") / f"ipywidgets7-{key}"
     python = root / "bin" / "python"
-    if not python.exists() or installed_ipywidgets(python) is None:
-        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--clear", str(root)], check=True)
+    pth = root / "parent-site.pth"  # the real one lives in the venv's site-packages (found below)
+    if not (python.exists() and pth.exists() and pth.read_text() == parent_pth()
+            and installed_ipywidgets(python) is not None):
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(root)], check=True)
+        own_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        # 'zz' sorts last: the parent's packages come after everything of the new venv's own
+        Path(own_site, "zz-parent-site.pth").write_text(parent_pth())
+        # pip now sees torch, ipykernel... as installed and adds only ipywidgets 7.7 and what it pins
+        # (widgetsnbextension 3.x, jupyterlab_widgets <3, ipython_genutils); the parent's ipywidgets
+        # 8 is outside this environment, so pip leaves it alone.
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                         COLAB_IPYWIDGETS], check=True)
+        pth.write_text(parent_pth())
     return python
 
 

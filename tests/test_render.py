@@ -1,12 +1,17 @@
-"""The rendered course: widget views replaced by their saved first figures; an index of pages."""
+"""The rendered course: widget views replaced by their saved first figures; math typeset as MathML,
+offline; an index of pages."""
 
 from __future__ import annotations
 
 import base64
+import html
+import re
 
 import nbformat
 
+from course import notebooks
 from course.build import Result
+from course.mathml import CODE_SPAN, DISPLAY, FENCE, INLINE, math_spans, to_mathml
 from course.render import NOTE, WIDGET_STATE, WIDGET_VIEW, notebook_html, with_widget_snapshots, write_index
 
 PNG = base64.b64encode(bytes.fromhex(
@@ -58,3 +63,59 @@ def test_index_links_every_page_in_course_order(tmp_path):
     links = [part.split('"')[0] for part in index.split('<a href="')[1:]]
     assert links == ["01_features.html", "04_attention_pooling.html", "99_extra.html"]
     assert "ok, 4 s" in index and "01 · Features" in index
+
+
+def notebook_with_math() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## Pooling at $D = 1536$\n\nFrames $X \\in \\mathbb{R}^{T\\times D}$, "
+                                      "weights $a_t$ and $b_t$ (underscores, not emphasis):\n\n"
+                                      "$$\\mu = \\sum_t a_t\\, x_t, \\qquad\n"
+                                      "\\sigma = \\sqrt{\\textstyle\\sum_t a_t x_t^2 - \\mu^2}$$\n\n"
+                                      "Code keeps its dollars: `echo $HOME` and `$$`; a price, \\$5."),
+        nbformat.v4.new_code_cell("x = 1"),
+    ]
+    return nb
+
+
+def visible_text_outside_math(page: str) -> str:
+    """The page's text outside <math>, <script>, <style> and code (where LaTeX may stay LaTeX)."""
+    for element in ("math", "script", "style", "pre", "code"):
+        page = re.sub(rf"<{element}\b.*?</{element}>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_the_pages_math_is_mathml_with_no_latex_left_and_no_mathjax():
+    page = notebook_html(notebook_with_math())
+    text = visible_text_outside_math(page)
+    for raw in ("$$", "\\mathbb", "\\sum", "$X", "MATH"):
+        assert raw not in text, f"{raw!r} is shown raw: {text[max(0, text.find(raw) - 80):text.find(raw) + 80]!r}"
+    assert page.count('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">') == 1
+    assert page.count('display="inline"') == 4  # D = 1536, X, a_t, b_t
+    assert "&#x0211D;" in page  # ℝ, from \mathbb{R}
+    assert "<em>" not in page.split("Frames")[1].split("</p>")[0]  # a_t ... b_t stayed math
+    assert "<code>echo $HOME</code>" in page and "$5" in text
+    assert "mathjax" not in page.lower()
+    heading = re.search(r"<h2 id=\"([^\"]*)\"", page)
+    assert heading and "<" not in heading.group(1) and "D = 1536" in heading.group(1)
+
+
+def test_every_math_span_of_the_course_converts_to_mathml():
+    spans = [(path.name, latex, display) for path in notebooks.sources()
+             for cell in notebooks.read_source(path).cells if cell.cell_type == "markdown"
+             for latex, display in math_spans(cell.source)]
+    assert len(spans) > 100
+    for name, latex, display in spans:
+        mathml = to_mathml(latex, display)  # raises MathError naming the span
+        assert "\\" not in re.sub(r"<[^>]+>", "", mathml), f"{name}: {latex!r} left a command unconverted"
+
+
+def test_no_markdown_cell_has_a_dollar_outside_math_and_no_code_cell_holds_prose_math():
+    # a stray $ would show raw; LaTeX in a code cell's comments is a lost `# %% [markdown]` marker
+    for path in notebooks.sources():
+        for index, cell in enumerate(notebooks.read_source(path).cells):
+            if cell.cell_type == "markdown":
+                rest = INLINE.sub("", DISPLAY.sub("", CODE_SPAN.sub("", FENCE.sub("", cell.source))))
+                assert "$" not in rest.replace("\\$", ""), f"{path.name} cell {index}: a stray $"
+            elif cell.cell_type == "code":
+                assert not re.search(r"^#.*\$\$", cell.source, re.M), f"{path.name} cell {index}: math in a code cell"

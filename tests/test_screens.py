@@ -30,3 +30,16 @@ def test_shrink_fits_a_noisy_screenshot_under_the_limit(tmp_path):
     else:
         assert size == (tmp_path / "small.png").stat().st_size <= screens.MAX_BYTES
         assert Image.open(tmp_path / "small.png").width <= 900
+
+
+def test_screenshots_say_which_mode_they_ran_in(monkeypatch, capsys):
+    seen = {}
+
+    def fake_run(command, cwd, env):
+        seen["mode"] = env["COURSE_BROWSER_MODE"]
+        return type("Done", (), {"returncode": 0})()
+
+    monkeypatch.setattr(screens.subprocess, "run", fake_run)
+    for mode in ("smoke", "default"):
+        assert screens.take(mode=mode) == 0
+        assert seen["mode"] == mode and f"in {mode} mode" in capsys.readouterr().out

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course.features import FRAMES_PER_SECOND
+from course.viz import figures
 
 
 def plot_assignments(features: np.ndarray, assignments: np.ndarray, counts: np.ndarray, ghosts: int = 0,
@@ -16,7 +17,7 @@ def plot_assignments(features: np.ndarray, assignments: np.ndarray, counts: np.n
     """
     clusters, frames = assignments.shape
     seconds = frames / frame_rate
-    fig, axes = plt.subplots(3, 1, figsize=(11, 8), constrained_layout=True,
+    fig, axes = figures.subplots(3, 1, figsize=(11, 8), constrained_layout=True,
                              gridspec_kw={"height_ratios": [2, 2, 1.2]})
     ax = axes[0]
     image = ax.imshow(features, origin="lower", aspect="auto", cmap="viridis",

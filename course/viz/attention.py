@@ -7,10 +7,10 @@ snip_edges: frame t covers [t·10 ms, t·10 ms + 25 ms)).
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from course.features import FRAME_LENGTH_MS, FRAME_SHIFT_MS
+from course.viz import figures
 
 FRAME_SHIFT_S = FRAME_SHIFT_MS / 1000
 FRAME_LENGTH_S = FRAME_LENGTH_MS / 1000
@@ -41,7 +41,8 @@ def entropy_gap(weights) -> np.ndarray:
 
 
 def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int = 0,
-                            title: str = "Attention over time", row_label: str | None = None):
+                            title: str = "Attention over time", row_label: str | None = None,
+                            fbank_label: str = "log energy after CMN (Kaldi fbank)"):
     """Waveform, log-mel fbank, the chosen row of weights and all rows, on one time axis.
 
     Args:
@@ -49,12 +50,14 @@ def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int
         fbank: (mel bins, T) log-mel features.
         weights: (rows, T) attention weights of the pooling, each row summing to one.
         row: the row drawn as a curve (a head, a query or a channel).
+        fbank_label: what the fbank's values are, for its colour bar
+            (``course.features.units_for_model(model)``: dB for SpeechBrain's features).
     """
     waveform, fbank, weights = np.asarray(waveform), np.asarray(fbank), np.asarray(weights)
     frames = weights.shape[-1]
     t = frame_times(frames)
     edges = (0.0, frames * FRAME_SHIFT_S + FRAME_LENGTH_S - FRAME_SHIFT_S)
-    fig = plt.figure(figsize=(10, 8.5))
+    fig = figures.figure(figsize=(10, 8.5))
     grid = fig.add_gridspec(4, 2, width_ratios=[1, 0.018], height_ratios=[1, 1.3, 1.2, 1.3], wspace=0.02)
     axes = [fig.add_subplot(grid[0, 0])]
     axes += [fig.add_subplot(grid[i, 0], sharex=axes[0]) for i in range(1, 4)]
@@ -66,7 +69,7 @@ def plot_attention_timeline(waveform, sample_rate: int, fbank, weights, row: int
     image = axes[1].imshow(fbank, origin="lower", aspect="auto", cmap="magma",
                            extent=(edges[0], edges[1], 0, fbank.shape[0]))
     axes[1].set_ylabel("mel bin")
-    fig.colorbar(image, cax=fig.add_subplot(grid[1, 1]), label="log energy (CMN)")
+    fig.colorbar(image, cax=fig.add_subplot(grid[1, 1]), label=fbank_label)
     axes[2].plot(t, weights[row], color="C0", lw=1.5, label=row_label or f"row {row}")
     axes[2].axhline(1.0 / frames, color="0.5", ls="--", lw=1, label="uniform 1/T (statistics pooling)")
     axes[2].set_ylabel(r"weight $\alpha_t$")
@@ -93,7 +96,7 @@ def plot_entropy_gaps(gaps: dict[str, float], threshold: float | None = None,
     values = list(gaps.values()) + [float(np.mean(list(gaps.values())))]
     rows = np.arange(len(names))
     height = 0.4 if baseline is not None else 0.8
-    fig, ax = plt.subplots(figsize=(9.5, 1.6 + 0.45 * len(names)))
+    fig, ax = figures.subplots(figsize=(9.5, 1.6 + 0.45 * len(names)))
     bars = ax.barh(rows - (height / 2 if baseline is not None else 0), values, height=height, color="C0",
                    label="trained")
     ax.bar_label(bars, fmt="%.3f", fontsize=7, padding=2)

@@ -17,6 +17,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from course.viz import figures
+
 
 def affinities(x: torch.Tensor, perplexity: float) -> torch.Tensor:
     """Symmetric input affinities P (N, N), each row's σ set by bisection on the perplexity."""
@@ -71,7 +73,7 @@ def tsne(x, dims: int = 2, perplexity: float = 30.0, steps: int = 500, lr: float
 def plot_embedding_map(points: np.ndarray, labels, ax=None, title: str = "t-SNE map of the embeddings"):
     """Scatter the 2-D ``points`` coloured by speaker ``labels``."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 5.0))
+        _, ax = figures.subplots(figsize=(5.5, 5.0))
     labels = np.asarray(labels)
     names = sorted(set(labels.tolist()))
     colours = plt.get_cmap("tab10")  # ten distinguishable hues; the marker tells the 11th speaker from the 1st

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from course.audio import SAMPLE_RATE
 from course.features import FRAME_SHIFT_MS
+from course.viz import figures
 
 
 def plot_waveform(wave, sample_rate: int = SAMPLE_RATE, ax=None, title: str = "Waveform"):
     wave = np.asarray(wave)
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 2.2))
+        _, ax = figures.subplots(figsize=(8, 2.2))
     ax.plot(np.arange(len(wave)) / sample_rate, wave, lw=0.5)
     ax.set(xlabel="time (s)", ylabel="amplitude", title=title, xlim=(0, len(wave) / sample_rate))
     return ax.figure
@@ -23,7 +23,7 @@ def plot_features(feats, ax=None, title: str = "Log-mel filterbank", frame_shift
     """A (bins, frames) matrix as an image, time in seconds along x."""
     feats = np.asarray(feats)
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3))
+        _, ax = figures.subplots(figsize=(8, 3))
     seconds = feats.shape[1] * frame_shift_ms / 1000
     image = ax.imshow(feats, origin="lower", aspect="auto", cmap="magma", interpolation="nearest",
                       extent=(0, seconds, -0.5, feats.shape[0] - 0.5))
@@ -36,7 +36,7 @@ def plot_filterbank(banks, sample_rate: int = SAMPLE_RATE, ax=None, title: str =
     """Triangular filters (bins, fft_bins) against frequency in Hz."""
     banks = np.asarray(banks)
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 2.6))
+        _, ax = figures.subplots(figsize=(8, 2.6))
     freqs = np.arange(banks.shape[1]) * sample_rate / (2 * (banks.shape[1] - 1))
     for row in banks[::every]:
         ax.plot(freqs, row, lw=0.8)
@@ -50,7 +50,7 @@ def plot_frames(wave, frame_length: int, frame_shift: int, count: int = 4, sampl
     wave = np.asarray(wave)
     span = frame_shift * (count - 1) + frame_length
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 2.4))
+        _, ax = figures.subplots(figsize=(8, 2.4))
     t = np.arange(span) / sample_rate * 1000
     ax.plot(t, wave[:span], lw=0.7, color="black")
     peak = np.abs(wave[:span]).max() or 1.0

@@ -7,11 +7,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
+from course.viz import figures
+
 
 def plot_target_logits(theta_degrees: np.ndarray, curves: dict[str, np.ndarray], title: str | None = None,
                        ylim: tuple[float, float] | None = None):
     """Each head's target logit divided by its scale, against θ_y in degrees (``ylim`` clips the view)."""
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = figures.subplots(figsize=(7, 4.2))
     for label, values in curves.items():
         ax.plot(theta_degrees, values, label=label, lw=2)
     ax.axhline(0, color="0.6", lw=0.8)
@@ -29,7 +31,7 @@ def plot_target_logits(theta_degrees: np.ndarray, curves: dict[str, np.ndarray],
 
 def plot_margin_schedule(steps: np.ndarray, margins: dict[str, np.ndarray]):
     """Margin m against the training step for one or more schedules."""
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig, ax = figures.subplots(figsize=(6, 3.2))
     for label, values in margins.items():
         ax.plot(steps, values, label=label, lw=2)
     ax.set_xlabel("training step")
@@ -52,7 +54,7 @@ def plot_toy_embeddings(embeddings: np.ndarray, labels: np.ndarray, weights: np.
     """
     classes = len(weights)
     colours = plt.get_cmap("tab10")(np.arange(classes) % 10)
-    fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(10, 4.6), gridspec_kw={"width_ratios": [1.35, 1]})
+    fig, (ax, ax_loss) = figures.subplots(1, 2, figsize=(10, 4.6), gridspec_kw={"width_ratios": [1.35, 1]})
     extent = (grid[0, 0, 0], grid[0, -1, 0], grid[0, 0, 1], grid[-1, 0, 1])
     pale = ListedColormap(0.25 * colours[:, :3] + 0.75)
     ax.imshow(decision, origin="lower", extent=extent, cmap=pale, vmin=-0.5, vmax=classes - 0.5,

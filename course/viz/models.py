@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from course.features import FRAME_SHIFT_MS
+from course.viz import figures
 
 
 def plot_receptive_field(names, counted, measured=None, title="Receptive field after each layer"):
     """Frames (and milliseconds at a 10 ms shift) seen by one output frame, layer by layer."""
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig, ax = figures.subplots(figsize=(7, 3.5))
     steps = np.arange(len(names))
     ax.plot(steps, counted, "o-", label="counted: 1 + Σ (k − 1)·d")
     if measured is not None:
@@ -33,7 +33,7 @@ def plot_parameter_bars(table: dict[str, dict[str, int]], title="Parameters per 
     """Grouped bars: ``table[flavour][layer] = parameters``; the total of each flavour in the legend."""
     flavours = list(table)
     layers = list(table[flavours[0]])
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, ax = figures.subplots(figsize=(8, 3.8))
     width = 0.8 / len(flavours)
     steps = np.arange(len(layers))
     for i, flavour in enumerate(flavours):
@@ -59,7 +59,7 @@ def plot_parameter_bars(table: dict[str, dict[str, int]], title="Parameters per 
 
 def plot_se_gates(gates, names, title="SE gates of one utterance"):
     """Each block's channel gates s ∈ (0, 1), sorted, one line per block."""
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig, ax = figures.subplots(figsize=(7, 3.5))
     for gate, name in zip(gates, names, strict=True):
         gate = np.sort(np.asarray(gate))[::-1]
         ax.plot(np.linspace(0, 1, len(gate)), gate, label=f"{name}: mean {gate.mean():.2f}")
@@ -79,7 +79,7 @@ def plot_sqrt_gradients(variances, gradients: dict[str, np.ndarray], title="Grad
 
     Infinite or NaN values are drawn as red crosses along the top of the plot.
     """
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = figures.subplots(figsize=(7, 3.8))
     variances = np.asarray(variances)
     finite = [g[np.isfinite(g) & (g > 0)] for g in map(np.asarray, gradients.values())]
     top = max(g.max() for g in finite if len(g)) * 10

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from course import metrics
+from course.viz import figures
 
 _TICKS = np.array([0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9])
 
@@ -25,7 +25,7 @@ def det_coordinates(scores, labels, clip: float = 1e-4) -> tuple[np.ndarray, np.
 def plot_det(systems: dict, ax=None, title: str = "DET curve"):
     """DET curves on normal-deviate axes; ``systems`` maps a name to (scores, labels). EER marked."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.2, 5.0))
+        _, ax = figures.subplots(figsize=(5.2, 5.0))
     lowest = 0.5
     for name, (scores, labels) in systems.items():
         x, y = det_coordinates(scores, labels)
@@ -50,7 +50,7 @@ def plot_score_histograms(scores, labels, ax=None, bins: int = 40, xlabel: str =
     """Overlaid densities of target and non-target scores, with the EER threshold (or ``threshold``)."""
     scores, labels = np.asarray(scores, dtype=float), np.asarray(labels).astype(bool)
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.4))
+        _, ax = figures.subplots(figsize=(6, 3.4))
     edges = np.histogram_bin_edges(scores, bins=bins)
     ax.hist(scores[~labels], bins=edges, density=True, alpha=0.55, label=f"non-target ({(~labels).sum()})")
     ax.hist(scores[labels], bins=edges, density=True, alpha=0.55, label=f"target ({labels.sum()})")

@@ -7,10 +7,12 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course.viz import figures
+
 
 def plot_stsp(views: dict, title: str = "") -> plt.Figure:
     """Four panels from ``course.widgets.stsp.stsp_views``; returns the figure."""
-    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5), constrained_layout=True)
+    fig, axes = figures.subplots(2, 2, figsize=(12, 7.5), constrained_layout=True)
     rate = views["frame_rate"]
     series = views["series"]
     time = np.arange(len(series)) / rate
@@ -69,7 +71,7 @@ def plot_stsp(views: dict, title: str = "") -> plt.Figure:
 
 def plot_power_shares(freqs: np.ndarray, shares: dict, kept: int, title: str = "") -> plt.Figure:
     """Each input's averaged power per bin as a share of its total (one line per input), kept bins shaded."""
-    fig, ax = plt.subplots(figsize=(9, 3.5), constrained_layout=True)
+    fig, ax = figures.subplots(figsize=(9, 3.5), constrained_layout=True)
     step = freqs[1] - freqs[0] if len(freqs) > 1 else 1.0
     ax.axvspan(freqs[0] - step / 2, freqs[kept - 1] + step / 2, color="tab:red", alpha=0.1,
                label=f"the {kept} kept bins")

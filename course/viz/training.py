@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
+
+from course.viz import figures
 
 
 def smooth(values, window: int = 20) -> np.ndarray:
@@ -24,7 +25,7 @@ def plot_training_curves(state: dict, axes=None, title: str = "training"):
     ``course.train.fit`` hands its callback (or built from a ``TrainResult``).
     """
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        _, axes = figures.subplots(1, 2, figsize=(10, 3.6))
     loss_ax, eer_ax = axes
     for ax in axes:
         ax.clear()

@@ -16,7 +16,7 @@ from IPython.display import display
 from course import pooling
 from course.pooling.dictionary import kmeans
 from course.viz.assignments import plot_assignments
-from course.widgets.output import show_figure
+from course.widgets.output import off_pyplot_redraw, show_figure
 from course.widgets.stsp import FRAME_RATE
 
 METHODS = ("NetVLAD", "GhostVLAD", "LDE")
@@ -50,7 +50,7 @@ class AssignmentExplorer:
         self.utterances = [u.detach().cpu().float() for u in utterances]
         self.all_frames = torch.cat(self.utterances, dim=1).T  # (N, D) for k-means
         self.frame_rate = frame_rate
-        style = {"description_width": "90px"}
+        style = {"description_width": "initial"}  # a label as wide as its text, never cut
         self.controls = {
             "method": widgets.Dropdown(options=list(METHODS), value=method, description="method", style=style),
             "clusters": widgets.IntSlider(value=clusters, min=2, max=10, description="clusters K",
@@ -73,6 +73,7 @@ class AssignmentExplorer:
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
+    @off_pyplot_redraw
     def redraw(self) -> None:
         v = self.values()
         key = (v["method"], v["clusters"], v["alpha"])

@@ -18,7 +18,7 @@ from IPython.display import display
 
 from course import pooling
 from course.viz.attention import attention_entropy, plot_attention_timeline
-from course.widgets.output import show_figure
+from course.widgets.output import off_pyplot_redraw, show_figure
 
 FIRST = ("ASTP", "SAP", "MHA", "MQMHASTP")
 
@@ -75,12 +75,12 @@ class AttentionExplorer:
         names = list(poolings) if poolings is not None else (
             list(models) if isinstance(models, Mapping) else weighted_poolings())
         pooling_name = pooling_name or names[0]
-        style = {"description_width": "110px"}
+        style = {"description_width": "initial"}  # a label as wide as its text, never cut
         labels = [(utterance_label(u), i) for i, u in enumerate(self.utterances)]
         self.controls = {
             "utterance": widgets.Dropdown(options=labels, value=0, description="utterance", style=style),
             "pooling": widgets.Dropdown(options=names, value=pooling_name, description="pooling", style=style),
-            "row": widgets.IntSlider(value=0, min=0, max=0, description="head/query/chan.", style=style,
+            "row": widgets.IntSlider(value=0, min=0, max=0, description="head / query / channel", style=style,
                                      continuous_update=False),
         }
         self.row_label = widgets.Label()
@@ -114,7 +114,7 @@ class AttentionExplorer:
         return self._computed[index, name]
 
     def _compute(self, index: int, name: str) -> dict:
-        from course.features import for_model
+        from course.features import for_model, units_for_model
 
         waveform, rate = self.audio(index)
         feats = for_model(self.model(name))(waveform, rate)  # the features the model expects
@@ -125,6 +125,7 @@ class AttentionExplorer:
         if weights is None:
             raise ValueError(f"pooling: {name} returns no attention weights; choose another")
         return {"waveform": waveform.numpy(), "sample_rate": rate, "fbank": feats.numpy(),
+                "fbank_label": units_for_model(model),
                 "frames": frames[0].numpy(), "weights": as_rows(weights).float().numpy()}
 
     def _set_row_range(self) -> None:
@@ -160,6 +161,7 @@ class AttentionExplorer:
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
+    @off_pyplot_redraw
     def redraw(self) -> None:
         v = self.values()
         data = self.compute(v["utterance"], v["pooling"])
@@ -172,7 +174,7 @@ class AttentionExplorer:
         title = (f"{v['pooling']} on {self.last_plotted['utterance']}: {label} "
                  f"(mean entropy/log T over rows {float(np.mean(entropy)):.3f})")
         fig = plot_attention_timeline(data["waveform"], data["sample_rate"], data["fbank"], data["weights"], row,
-                                      title=title, row_label=label)
+                                      title=title, row_label=label, fbank_label=data["fbank_label"])
         self.figure = fig
         show_figure(self.output, fig)
 

@@ -4,13 +4,13 @@ and watch the time-frequency trade-off (plotted by ``course.viz.features``)."""
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 from course.audio import SAMPLE_RATE
 from course.features import FRAME_LENGTH_MS, FRAME_SHIFT_MS, NUM_MEL_BINS, fbank
+from course.viz import figures
 from course.viz.features import plot_features
-from course.widgets.output import show_figure
+from course.widgets.output import off_pyplot_redraw, show_figure
 
 
 class FbankExplorer:
@@ -18,7 +18,7 @@ class FbankExplorer:
 
     def __init__(self, waveform, sample_rate: int = SAMPLE_RATE, title: str = "utterance"):
         self.waveform, self.sample_rate, self.title = waveform, sample_rate, title
-        style = {"description_width": "110px"}
+        style = {"description_width": "initial"}  # a label as wide as its text, never cut
         self.controls = {
             "window_ms": widgets.FloatSlider(value=FRAME_LENGTH_MS, min=5.0, max=100.0, step=5.0,
                                              description="window (ms)", continuous_update=False, style=style),
@@ -40,6 +40,7 @@ class FbankExplorer:
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
+    @off_pyplot_redraw
     def redraw(self) -> None:
         v = self.values()
         try:
@@ -52,7 +53,7 @@ class FbankExplorer:
             self.last_plotted = {}
             return
         self.last_plotted = {"features": feats.numpy(), **v}
-        fig, ax = plt.subplots(figsize=(9, 3.2))
+        fig, ax = figures.subplots(figsize=(9, 3.2))
         plot_features(feats.numpy(), ax=ax, frame_shift_ms=v["hop_ms"],
                       title=f"{self.title}: {v['mel_bins']} mel bins, {v['window_ms']:g} ms window, "
                             f"{v['hop_ms']:g} ms hop → {feats.shape[1]} frames")

@@ -11,7 +11,7 @@ from IPython.display import display
 from course.env import torch_threads
 from course.heads.toy import decision_regions, margin_regions, train_toy
 from course.viz.heads import plot_toy_embeddings
-from course.widgets.output import show_figure
+from course.widgets.output import off_pyplot_redraw, show_figure
 
 
 def plane_grid(limit: float, size: int) -> np.ndarray:
@@ -26,7 +26,7 @@ class MarginExplorer:
 
     def __init__(self, steps: int = 150, classes: int = 5, grid_size: int = 121, seed: int = 0):
         self.steps, self.classes, self.grid_size, self.seed = steps, classes, grid_size, seed
-        style = {"description_width": "70px"}
+        style = {"description_width": "initial"}  # a label as wide as its text, never cut
         self.controls = {
             "head": widgets.Dropdown(options=["softmax", "add_margin", "arc_margin", "sphere"],
                                      value="arc_margin", description="head", style=style),
@@ -76,6 +76,7 @@ class MarginExplorer:
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
+    @off_pyplot_redraw
     def redraw(self) -> None:
         v = self.values()
         result = train_toy(v["head"], margin=v["m"], scale=v["s"], sphere_m=v["sphere_m"], classes=self.classes,

@@ -12,7 +12,7 @@ from IPython.display import display
 from course.features import FRAMES_PER_SECOND
 from course.pooling.spectral import dc_statistics, make_window, short_time_spectrum, spectral_statistics
 from course.viz.spectral import plot_stsp
-from course.widgets.output import show_figure
+from course.widgets.output import off_pyplot_redraw, show_figure
 
 FRAME_RATE = FRAMES_PER_SECOND  # 100 frames per second at the 10 ms frame shift
 
@@ -60,7 +60,8 @@ class STSPExplorer:
                  bins: int = 4, window: str = "hann", frame_rate: float = FRAME_RATE):
         self.frames, self.frame_rate = frames.detach().cpu(), frame_rate
         channels, length = self.frames.shape
-        slider = {"continuous_update": False, "style": {"description_width": "110px"}}
+        # "initial": a label is as wide as its text, never cut (it was "head/query/ch…" in the attention explorer)
+        slider = {"continuous_update": False, "style": {"description_width": "initial"}}
         self.controls = {
             "channel": widgets.IntSlider(value=channel, min=0, max=channels - 1, description="channel", **slider),
             "window_length": widgets.IntSlider(value=window_length, min=1, max=min(64, length),
@@ -82,6 +83,7 @@ class STSPExplorer:
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
+    @off_pyplot_redraw
     def redraw(self) -> None:
         v = self.values()
         self.last_plotted = stsp_views(self.frames, v["channel"], v["window_length"], v["hop"], v["bins"],

@@ -10,6 +10,12 @@ times and the distinct PNGs are returned: in a kernel driven from the browser, a
 render of the same figure was seen to come out different now and then (image
 extent shrunk inside its axes; matplotlib 3.11, ipykernel 7.4; not reproduced in
 a plain process), so the test accepts the browser's image if it equals one of them.
+The likely cause, since removed: JupyterLab 4.4+ creates a kernel subshell for widget
+comms, ipykernel 7 handles those comm messages on the subshell's thread and fires
+``post_execute`` for each, and matplotlib-inline's ``flush_figures`` then rendered
+and closed every *pyplot* figure, one the main thread was drawing included. The
+explorers now draw off pyplot (``course.viz.figures.off_pyplot``).
+``_probe_redraw_threads()`` and ``_probe_subshells()`` show where redraws ran.
 """
 
 import gc as _gc
@@ -86,3 +92,37 @@ def _probe_disabled(k, name):
 def _probe_redraw(k):
     """Redraw explorer ``k`` as its controls would (the figure goes to the browser)."""
     _PROBED[k].redraw()
+
+
+_REDRAW_THREADS = set()
+
+
+def _probe_watch_threads():
+    """Record the thread of every redraw from now on (widget callbacks: a subshell's thread in
+    JupyterLab 4.4+ with ipykernel 7, the main thread otherwise)."""
+    import threading
+
+    for explorer in _PROBED:
+        if getattr(explorer, "_probe_watched", False):
+            continue
+        original = explorer.redraw
+
+        def watched(original=original):
+            _REDRAW_THREADS.add(threading.current_thread().name)
+            return original()
+
+        explorer.redraw = watched
+        explorer._probe_watched = True
+
+
+def _probe_redraw_threads():
+    return sorted(_REDRAW_THREADS)
+
+
+def _probe_subshells():
+    """The kernel's subshells (ipykernel 7): JupyterLab 4.4+ sends widget messages to one."""
+    from IPython import get_ipython
+
+    kernel = get_ipython().kernel
+    thread = getattr(kernel, "shell_channel_thread", None)
+    return sorted(thread.manager.list_subshell()) if thread is not None else None

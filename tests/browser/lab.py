@@ -38,8 +38,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def browser_mode() -> str:
+    """"smoke" (the default) or "default": the mode of the notebooks' kernels (``COURSE_BROWSER_MODE``)."""
+    mode = os.environ.get("COURSE_BROWSER_MODE", "smoke")
+    if mode not in ("smoke", "default"):
+        raise ValueError(f"COURSE_BROWSER_MODE: expected smoke or default, got {mode!r}")
+    return mode
+
+
 class Lab:
-    """A JupyterLab server serving ``root`` with COURSE_SMOKE=1 kernels."""
+    """A JupyterLab server serving ``root`` with smoke-mode kernels (``browser_mode()``)."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -55,7 +63,10 @@ class Lab:
             json.dumps({"fetchNews": "false"}))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "COURSE_SMOKE": "1", "JUPYTER_RUNTIME_DIR": str(self.runtime),
+        # COURSE_BROWSER_MODE=default (python -m course screenshots --default): the course's default
+        # configuration, the full models and corpus; otherwise smoke mode, as CI runs it
+        mode = {"COURSE_SMOKE": "0"} if browser_mode() == "default" else {"COURSE_SMOKE": "1"}
+        env = {**os.environ, **mode, "JUPYTER_RUNTIME_DIR": str(self.runtime),
                "JUPYTERLAB_SETTINGS_DIR": str(root / ".settings"),
                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
         command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={self.port}",
