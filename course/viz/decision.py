@@ -3,9 +3,9 @@ reliability (calibration) diagram (pure functions, used by ``course.widgets.thre
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
+from course.viz.figures import subplots
 from course.viz.scores import plot_det, plot_score_histograms, probit
 
 
@@ -20,7 +20,7 @@ def operating_point(scores, labels, threshold: float) -> dict:
 
 def plot_operating_point(scores, labels, point: dict, name: str, xlabel: str = "score", title: str = ""):
     """Left: the score histograms with the threshold; right: the DET curve with the point it gives."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (left, right) = subplots(1, 2, figsize=(11, 4.2))
     plot_score_histograms(scores, labels, ax=left, xlabel=xlabel, threshold=point["threshold"],
                           title=f"{name}: scores and the threshold")
     plot_det({name: (scores, labels)}, ax=right, title="DET curve and the chosen operating point")
@@ -52,7 +52,7 @@ def plot_reliability(systems: dict, labels, prior: float, ax=None, title: str = 
     """``systems`` maps a name to LLRs of the same trials: observed target fraction against the predicted
     posterior (the diagonal is perfect calibration); marker area ∝ trials in the bin."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.8, 4.6))
+        _, ax = subplots(figsize=(4.8, 4.6))
     ax.plot([0, 1], [0, 1], ":", color="grey", label="perfectly calibrated")
     for name, llrs in systems.items():
         predicted, observed, counts = reliability(llrs, labels, prior)

@@ -11,7 +11,7 @@ from IPython.display import display
 from course import metrics
 from course.calibration import actual_dcf, bayes_threshold
 from course.viz.decision import operating_point, plot_operating_point
-from course.widgets.output import show_figure
+from course.widgets.output import off_pyplot_redraw, show_figure
 
 
 class ThresholdLab:
@@ -73,6 +73,7 @@ class ThresholdLab:
             self._hold = False
         self.redraw()
 
+    @off_pyplot_redraw
     def redraw(self) -> None:
         name = self.controls["system"].value
         scores, labels, calibration = self.systems[name]

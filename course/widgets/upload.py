@@ -62,16 +62,16 @@ class VerifyRecordings:
         self.text = widgets.HTML()
         self.result: dict = {}
         for control in self.controls.values():
-            control.observe(lambda change: self.redraw(), names="value")
+            control.observe(lambda change: self.refresh(), names="value")
         self.widget = widgets.VBox([widgets.HBox([self.controls["a"], self.controls["b"]]), self.controls["p_target"],
                                     self.text])
-        self.redraw()
+        self.refresh()
 
     def _recording(self, key: str, default) -> tuple[str, torch.Tensor]:
         upload = uploaded_bytes(self.controls[key])
         return (upload[0], wave_from_bytes(*upload)) if upload else default
 
-    def redraw(self) -> None:
+    def refresh(self) -> None:
         try:
             (name_a, wave_a), (name_b, wave_b) = (self._recording("a", self.defaults[0]),
                                                   self._recording("b", self.defaults[1]))
