@@ -60,3 +60,12 @@ def test_reliability_of_calibrated_llrs_is_near_the_diagonal(systems):
     scores, labels, cal = systems["calibrated"]
     predicted, observed, counts = reliability(cal(scores), labels, prior=labels.mean())
     assert np.average(np.abs(predicted - observed), weights=counts) < 0.1
+
+
+def test_every_explorer_has_set_and_values_from_the_one_skeleton():
+    from course.widgets import assignments, attention, features, margins, stsp, threshold
+    from course.widgets.base import Explorer
+
+    for cls in (assignments.AssignmentExplorer, attention.AttentionExplorer, features.FbankExplorer,
+                margins.MarginExplorer, stsp.STSPExplorer, threshold.ThresholdLab):
+        assert issubclass(cls, Explorer) and cls.set is Explorer.set, cls.__name__

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import torch
-from IPython.display import display
 
 from course import pooling
 from course.pooling.dictionary import kmeans
 from course.viz.assignments import plot_assignments
+from course.widgets.base import Explorer
 from course.widgets.output import off_pyplot_redraw, show_figure
 from course.widgets.stsp import FRAME_RATE
 
@@ -42,7 +42,7 @@ def dictionary_pooling(method: str, frames: torch.Tensor, clusters: int, alpha: 
     return pool.eval()
 
 
-class AssignmentExplorer:
+class AssignmentExplorer(Explorer):
     """The widget; ``controls`` can be set from code, ``last_plotted`` holds the arrays drawn."""
 
     def __init__(self, utterances: list[torch.Tensor], method: str = "NetVLAD", clusters: int = 4,
@@ -63,15 +63,11 @@ class AssignmentExplorer:
         self.output = widgets.Output()
         self.last_plotted: dict = {}
         self._cache: dict = {}
-        for control in self.controls.values():
-            control.observe(lambda _change: self.redraw(), names="value")
+        self.watch()
         c = self.controls
         self.widget = widgets.VBox([widgets.HBox([c["method"], c["utterance"]]),
                                     widgets.HBox([c["clusters"], c["alpha"]]), self.output])
         self.redraw()
-
-    def values(self) -> dict:
-        return {name: control.value for name, control in self.controls.items()}
 
     @off_pyplot_redraw
     def redraw(self) -> None:
@@ -93,9 +89,6 @@ class AssignmentExplorer:
                                f"utterance {v['utterance']}")
         self.figure = fig
         show_figure(self.output, fig)
-
-    def _ipython_display_(self):
-        display(self.widget)
 
 
 def assignment_explorer(utterances: list[torch.Tensor], **settings) -> AssignmentExplorer:

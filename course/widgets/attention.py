@@ -14,10 +14,10 @@ from pathlib import Path
 import ipywidgets as widgets
 import numpy as np
 import torch
-from IPython.display import display
 
 from course import pooling
 from course.viz.attention import attention_entropy, plot_attention_timeline
+from course.widgets.base import Explorer
 from course.widgets.output import off_pyplot_redraw, show_figure
 
 FIRST = ("ASTP", "SAP", "MHA", "MQMHASTP")
@@ -60,7 +60,7 @@ def utterance_label(utterance) -> str:
     return "/".join(path.parts[-3:]) if len(path.parts) >= 3 else path.name
 
 
-class AttentionExplorer:
+class AttentionExplorer(Explorer):
     """The widget; ``controls`` can be set from code, ``last_plotted`` holds the arrays drawn."""
 
     def __init__(self, models: Mapping[str, torch.nn.Module] | Callable[[str], torch.nn.Module] | None = None,
@@ -86,10 +86,8 @@ class AttentionExplorer:
         self.row_label = widgets.Label()
         self.output = widgets.Output()
         self.last_plotted: dict = {}
-        self._syncing = False
         self._set_row_range()
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
+        self.watch()
         self.widget = widgets.VBox([widgets.HBox([self.controls["utterance"], self.controls["pooling"]]),
                                     widgets.HBox([self.controls["row"], self.row_label]), self.output])
         self.redraw()
@@ -131,22 +129,15 @@ class AttentionExplorer:
     def _set_row_range(self) -> None:
         data = self.compute(self.controls["utterance"].value, self.controls["pooling"].value)
         rows = data["weights"].shape[0]
-        self._syncing = True
-        try:
-            slider = self.controls["row"]
-            slider.value = min(slider.value, rows - 1)
-            slider.max = rows - 1
-            slider.disabled = rows == 1
-        finally:
-            self._syncing = False
+        slider = self.controls["row"]  # adjusted while no redraw listens (before watch(), or inside changed())
+        slider.value = min(slider.value, rows - 1)
+        slider.max = rows - 1
+        slider.disabled = rows == 1
 
-    def _on_change(self, change) -> None:
-        if self._syncing:
-            return
+    def changed(self, change) -> None:
         if change["owner"] is self.controls["pooling"]:
             self._load_visibly(change["new"])
             self._set_row_range()
-        self.redraw()
 
     def _load_visibly(self, name: str) -> None:
         """Load (or first train) a model with its messages and progress bar inside the widget's Output:
@@ -157,9 +148,6 @@ class AttentionExplorer:
             self.output.clear_output(wait=True)
             print(f"loading the model with {name} (trained now if it is not cached yet; progress below)…")
             self.model(name)
-
-    def values(self) -> dict:
-        return {name: control.value for name, control in self.controls.items()}
 
     @off_pyplot_redraw
     def redraw(self) -> None:
@@ -177,9 +165,6 @@ class AttentionExplorer:
                                       title=title, row_label=label, fbank_label=data["fbank_label"])
         self.figure = fig
         show_figure(self.output, fig)
-
-    def _ipython_display_(self):
-        display(self.widget)
 
 
 def attention_explorer(models=None, utterances=None, poolings=None, pooling_name=None) -> AttentionExplorer:

@@ -4,16 +4,16 @@ and watch the time-frequency trade-off (plotted by ``course.viz.features``)."""
 from __future__ import annotations
 
 import ipywidgets as widgets
-from IPython.display import display
 
 from course.audio import SAMPLE_RATE
 from course.features import FRAME_LENGTH_MS, FRAME_SHIFT_MS, NUM_MEL_BINS, fbank
 from course.viz import figures
 from course.viz.features import plot_features
+from course.widgets.base import Explorer
 from course.widgets.output import off_pyplot_redraw, show_figure
 
 
-class FbankExplorer:
+class FbankExplorer(Explorer):
     """The widget; ``controls`` can be set from code, ``last_plotted`` holds the matrix drawn."""
 
     def __init__(self, waveform, sample_rate: int = SAMPLE_RATE, title: str = "utterance"):
@@ -31,14 +31,10 @@ class FbankExplorer:
         self.output = widgets.Output()
         self.last_plotted: dict = {}
         self.figure = None
-        for control in self.controls.values():
-            control.observe(lambda _change: self.redraw(), names="value")
+        self.watch()
         self.widget = widgets.VBox([widgets.HBox([self.controls["window_ms"], self.controls["hop_ms"]]),
                                     widgets.HBox([self.controls["mel_bins"], self.controls["cmn"]]), self.output])
         self.redraw()
-
-    def values(self) -> dict:
-        return {name: control.value for name, control in self.controls.items()}
 
     @off_pyplot_redraw
     def redraw(self) -> None:
@@ -60,9 +56,6 @@ class FbankExplorer:
         fig.tight_layout()
         self.figure = fig
         show_figure(self.output, fig)
-
-    def _ipython_display_(self):
-        display(self.widget)
 
 
 def fbank_explorer(waveform, sample_rate: int = SAMPLE_RATE, title: str = "utterance") -> FbankExplorer:

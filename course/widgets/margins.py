@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 
 from course.env import torch_threads
 from course.heads.toy import decision_regions, margin_regions, train_toy
 from course.viz.heads import plot_toy_embeddings
+from course.widgets.base import Explorer
 from course.widgets.output import off_pyplot_redraw, show_figure
 
 
@@ -21,7 +21,7 @@ def plane_grid(limit: float, size: int) -> np.ndarray:
     return np.stack([xx, yy], axis=-1)
 
 
-class MarginExplorer:
+class MarginExplorer(Explorer):
     """The widget; ``controls`` can be set from code, ``last_plotted`` holds the arrays drawn."""
 
     def __init__(self, steps: int = 150, classes: int = 5, grid_size: int = 121, seed: int = 0):
@@ -40,41 +40,21 @@ class MarginExplorer:
         self.output = widgets.Output()
         self.last_plotted: dict = {}
         self.result = None
-        self._hold = False
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
+        self.watch()
         self._enable_relevant()
         self.widget = widgets.VBox([widgets.HBox([self.controls["head"], self.controls["sphere_m"]]),
                                     widgets.HBox([self.controls["m"], self.controls["s"]]), self.output])
         self.redraw()
 
-    def _on_change(self, change) -> None:
+    def changed(self, change) -> None:
         if change["owner"] is self.controls["head"]:
             self._enable_relevant()
-        if not self._hold:
-            self.redraw()
 
     def _enable_relevant(self) -> None:
         """Grey out the knobs the chosen head ignores (softmax: m, s; sphere: m, s; others: sphere m)."""
         head = self.controls["head"].value
         self.controls["m"].disabled = self.controls["s"].disabled = head in ("softmax", "sphere")
         self.controls["sphere_m"].disabled = head != "sphere"
-
-    def set(self, **values) -> None:
-        """Set several controls at once and redraw once: ``set(head="add_margin", m=0.3)``."""
-        unknown = set(values) - set(self.controls)
-        if unknown:
-            raise ValueError(f"unknown control(s) {sorted(unknown)}; controls: {list(self.controls)}")
-        self._hold = True
-        try:
-            for name, value in values.items():
-                self.controls[name].value = value
-        finally:
-            self._hold = False
-        self.redraw()
-
-    def values(self) -> dict:
-        return {name: control.value for name, control in self.controls.items()}
 
     @off_pyplot_redraw
     def redraw(self) -> None:
@@ -97,9 +77,6 @@ class MarginExplorer:
                                   result.losses, title)
         self.figure = fig
         show_figure(self.output, fig)
-
-    def _ipython_display_(self):
-        display(self.widget)
 
 
 def _describe(v: dict) -> str:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 import torch
-from IPython.display import display
 
 from course.features import FRAMES_PER_SECOND
 from course.pooling.spectral import dc_statistics, make_window, short_time_spectrum, spectral_statistics
 from course.viz.spectral import plot_stsp
+from course.widgets.base import Explorer
 from course.widgets.output import off_pyplot_redraw, show_figure
 
 FRAME_RATE = FRAMES_PER_SECOND  # 100 frames per second at the 10 ms frame shift
@@ -53,7 +53,7 @@ def stsp_views(frames: torch.Tensor, channel: int, window_length: int, hop: int,
     }
 
 
-class STSPExplorer:
+class STSPExplorer(Explorer):
     """The widget; ``controls`` can be set from code, ``last_plotted`` holds the arrays drawn."""
 
     def __init__(self, frames: torch.Tensor, channel: int = 0, window_length: int = 16, hop: int = 8,
@@ -73,15 +73,11 @@ class STSPExplorer:
         }
         self.output = widgets.Output()
         self.last_plotted: dict = {}
-        for control in self.controls.values():
-            control.observe(lambda _change: self.redraw(), names="value")
+        self.watch()
         c = self.controls
         self.widget = widgets.VBox([widgets.HBox([c["channel"], c["window"]]),
                                     widgets.HBox([c["window_length"], c["hop"], c["bins"]]), self.output])
         self.redraw()
-
-    def values(self) -> dict:
-        return {name: control.value for name, control in self.controls.items()}
 
     @off_pyplot_redraw
     def redraw(self) -> None:
@@ -92,9 +88,6 @@ class STSPExplorer:
                         f"hop {v['hop']}, K = {self.last_plotted['kept_bins']}")
         self.figure = fig
         show_figure(self.output, fig)
-
-    def _ipython_display_(self):
-        display(self.widget)
 
 
 def stsp_explorer(frames: torch.Tensor, **settings) -> STSPExplorer:

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 
 from course import metrics
 from course.calibration import actual_dcf, bayes_threshold
 from course.viz.decision import operating_point, plot_operating_point
+from course.widgets.base import Explorer
 from course.widgets.output import off_pyplot_redraw, show_figure
 
 
-class ThresholdLab:
+class ThresholdLab(Explorer):
     """``systems`` maps a name to (scores, labels, calibration or None); ``controls`` can be set from code
     (``set(threshold=0.4)``), ``last_plotted`` holds the operating point drawn, ``report`` its text."""
 
@@ -35,9 +35,7 @@ class ThresholdLab:
         self.output, self.text = widgets.Output(), widgets.HTML()
         self.last_plotted: dict = {}
         self.report = ""
-        self._hold = False
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
+        self.watch()
         self.widget = widgets.VBox([widgets.HBox([self.controls["system"], self.controls["p_target"]]),
                                     self.controls["threshold"], self.text, self.output])
         self.redraw()
@@ -50,28 +48,9 @@ class ThresholdLab:
         slider.step = (slider.max - slider.min) / 200 or 0.01
         slider.value = float(np.median(s))
 
-    def _on_change(self, change) -> None:
-        if change["owner"] is self.controls["system"]:
-            self._hold, was = True, self._hold
+    def changed(self, change) -> None:
+        if change["owner"] is self.controls["system"]:  # another system: its own score range
             self._range(self.systems[change["new"]][0])
-            self._hold = was
-        if not self._hold:
-            self.redraw()
-
-    def set(self, **values) -> None:
-        """Set several controls at once and redraw once: ``set(system="course model", threshold=0.4)``."""
-        unknown = set(values) - set(self.controls)
-        if unknown:
-            raise ValueError(f"unknown control(s) {sorted(unknown)}; controls: {list(self.controls)}")
-        self._hold = True
-        try:
-            if "system" in values:
-                self.controls["system"].value = values.pop("system")
-            for name, value in values.items():
-                self.controls[name].value = value
-        finally:
-            self._hold = False
-        self.redraw()
 
     @off_pyplot_redraw
     def redraw(self) -> None:
@@ -103,9 +82,6 @@ class ThresholdLab:
             fig.axes[0].legend(fontsize=8)
         self.figure = fig
         show_figure(self.output, fig)
-
-    def _ipython_display_(self):
-        display(self.widget)
 
 
 def threshold_lab(systems: dict) -> ThresholdLab:
