@@ -159,6 +159,22 @@ def eer_interval(scores, labels, speakers_a, speakers_b, n_boot: int = 1000, lev
             "speakers": len(set(speakers_a) | set(speakers_b)), "n_boot": n_boot}
 
 
+def eer_difference_interval(scores_a, scores_b, labels, speakers_a, speakers_b, n_boot: int = 1000,
+                            level: float = 0.95, seed: int = 0) -> dict:
+    """EER(b) − EER(a) of two systems scored on the *same* trials, with a paired bootstrap over speakers:
+    each resample weighs both systems' trials alike, so what the two share (hard speakers) cancels.
+    A claim "b is worse than a" holds when ``low > 0``. Returns {"difference", "low", "high", "level", ...}."""
+    sa, y = _as_arrays(scores_a, labels)
+    sb, _ = _as_arrays(scores_b, labels)
+    weights = speaker_bootstrap_weights(speakers_a, speakers_b, n_boot, seed)
+    diffs = np.array([weighted_eer(sb, y, w) - weighted_eer(sa, y, w) for w in weights])
+    diffs = diffs[np.isfinite(diffs)]
+    low, high = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
+    return {"difference": eer(sb, y) - eer(sa, y), "low": float(low), "high": float(high), "level": level,
+            "targets": int(y.sum()), "nontargets": int((~y).sum()),
+            "speakers": len(set(speakers_a) | set(speakers_b)), "n_boot": n_boot}
+
+
 def min_dcf_resolvable(nontargets: int, p_target: float, resolution: float = 0.1) -> bool:
     """Can ``nontargets`` trials resolve minDCF at ``p_target``? One false alarm costs about
     (1 − P) / (P · N_non) of the normalised DCF; the rule asks that cost to be ≤ ``resolution``

@@ -91,3 +91,19 @@ def test_format_eer_carries_the_interval_and_the_counts():
     text = metrics.format_eer({"eer": 0.0192, "low": 0.012, "high": 0.0288, "level": 0.95, "targets": 2500,
                                "nontargets": 2500, "speakers": 24})
     assert text == "EER 1.92% [95% CI 1.20–2.88] (2,500 target / 2,500 non-target trials, 24 speakers)"
+
+
+def test_the_paired_difference_is_narrower_than_the_two_intervals_when_systems_share_speakers():
+    s, y, a, b = small_case(speakers=8, per_pair=40, spread=0.8)
+    worse = s - 0.4 * y  # the same system with every target pulled down: worse on every speaker
+    diff = metrics.eer_difference_interval(s, worse, y, a, b, n_boot=300)
+    one, two = metrics.eer_interval(s, y, a, b, n_boot=300), metrics.eer_interval(worse, y, a, b, n_boot=300)
+    assert diff["low"] > 0  # the paired test sees it
+    assert diff["high"] - diff["low"] < (one["high"] - one["low"]) + (two["high"] - two["low"])
+    assert diff["difference"] == pytest.approx(two["eer"] - one["eer"])
+
+
+def test_the_paired_difference_of_a_system_with_itself_is_zero():
+    s, y, a, b = small_case()
+    diff = metrics.eer_difference_interval(s, s, y, a, b, n_boot=50)
+    assert diff["difference"] == diff["low"] == diff["high"] == 0
