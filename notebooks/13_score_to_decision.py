@@ -244,29 +244,29 @@ def middle(wave, seconds):
 
 
 def duration_curve(model, trials, full, mean):
-    """{d: eer_interval} with the test side cut to d seconds (the enrolment side whole)."""
+    """{d: (scores, eer_interval)} with the test side cut to d seconds (the enrolment side whole)."""
+    from course.scoring import cosine_scores
+
     out = {}
     tests = sorted({b for _, _, b in trials})
+    labels = torch.tensor([lab for lab, _, _ in trials])
     for d in DURATIONS:
         cut = embed_waves(model, {p: middle(wave_of(p), d) for p in tests}, batch_size=16)
-        a = torch.stack([full[e] for _, e, _ in trials])
-        b = torch.stack([cut[t] for _, _, t in trials])
-        from course.scoring import cosine_scores
-
-        scores = cosine_scores(a, b, mean)
-        labels = torch.tensor([lab for lab, _, _ in trials])
-        out[d] = metrics.eer_interval(scores, labels, *sides(trials))
+        scores = cosine_scores(torch.stack([full[e] for _, e, _ in trials]), torch.stack([cut[t] for _, _, t in trials]),
+                               mean)
+        out[d] = (scores.numpy(), metrics.eer_interval(scores, labels, *sides(trials)))
     return out
 
 
-curves = {"course model, SynthVox test": (duration_curve(small, sv_test, sv_emb, sv_mean), sv["test"][2]),
-          "VoxCeleb ECAPA, council test": (duration_curve(real_model, half["test"], real_emb, None), real["test"][2])}
+curves = {"course model, SynthVox test": (duration_curve(small, sv_test, sv_emb, sv_mean), sv["test"], sv_test),
+          "VoxCeleb ECAPA, council test": (duration_curve(real_model, half["test"], real_emb, None), real["test"],
+                                           half["test"])}
 fig, ax = plt.subplots(figsize=(6.4, 4))
-for name, (curve, whole) in curves.items():
+for name, (curve, whole, _) in curves.items():
     ds = list(curve) + ["full"]
-    eers = [100 * curve[d]["eer"] for d in curve] + [100 * whole["eer"]]
-    lows = [100 * curve[d]["low"] for d in curve] + [100 * whole["low"]]
-    highs = [100 * curve[d]["high"] for d in curve] + [100 * whole["high"]]
+    eers = [100 * curve[d][1]["eer"] for d in curve] + [100 * whole[2]["eer"]]
+    lows = [100 * curve[d][1]["low"] for d in curve] + [100 * whole[2]["low"]]
+    highs = [100 * curve[d][1]["high"] for d in curve] + [100 * whole[2]["high"]]
     x = np.arange(len(ds))
     ax.errorbar(x, eers, yerr=[np.subtract(eers, lows), np.subtract(highs, eers)], capsize=3, marker="o", label=name)
     print(name + ": " + ", ".join(f"{d} s {e:.1f}% [{lo:.1f}–{hi:.1f}]" for d, e, lo, hi in zip(ds, eers, lows, highs)))
@@ -275,10 +275,16 @@ ax.set(xticks=x, xticklabels=[f"{d}" for d in ds], xlabel="test segment (s; enro
 ax.legend(fontsize=8)
 fig.tight_layout()
 plt.show()
+# The same trials at two durations: the paired question is whether the EER rises on the same speakers.
+shortest = min(DURATIONS)
+for name, (curve, whole, trials) in curves.items():
+    paired = metrics.eer_difference_interval(whole[0], curve[shortest][0], whole[1], *sides(trials))
+    print(f"{name}: EER at {shortest} s − whole clip {100 * paired['difference']:+.1f} points "
+          f"[95% CI {100 * paired['low']:+.1f}, {100 * paired['high']:+.1f}], paired over {paired['speakers']} speakers")
+    if CHECK_CLAIMS:
+        assert paired["low"] > 0, f"{name}: half a second should cost more than chance explains"
 if CHECK_CLAIMS:
-    for name, (curve, whole) in curves.items():
-        assert curve[min(DURATIONS)]["low"] > whole["high"], f"{name}: half a second should cost beyond doubt"
-    print("✓ for both systems half a second of test speech is worse than the whole clip, beyond the intervals")
+    print(f"✓ for both systems {shortest} s of test speech is worse than the whole clip (paired bootstrap)")
 
 # %% [markdown]
 # ## 5. Enrolment: one utterance or several, averaged or concatenated
