@@ -252,8 +252,8 @@ def duration_curve(model, trials, full, mean):
     labels = torch.tensor([lab for lab, _, _ in trials])
     for d in DURATIONS:
         cut = embed_waves(model, {p: middle(wave_of(p), d) for p in tests}, batch_size=16)
-        scores = cosine_scores(torch.stack([full[e] for _, e, _ in trials]), torch.stack([cut[t] for _, _, t in trials]),
-                               mean)
+        enrol, test = torch.stack([full[e] for _, e, _ in trials]), torch.stack([cut[t] for _, _, t in trials])
+        scores = cosine_scores(enrol, test, mean)
         out[d] = (scores.numpy(), metrics.eer_interval(scores, labels, *sides(trials)))
     return out
 
@@ -280,7 +280,8 @@ shortest = min(DURATIONS)
 for name, (curve, whole, trials) in curves.items():
     paired = metrics.eer_difference_interval(whole[0], curve[shortest][0], whole[1], *sides(trials))
     print(f"{name}: EER at {shortest} s − whole clip {100 * paired['difference']:+.1f} points "
-          f"[95% CI {100 * paired['low']:+.1f}, {100 * paired['high']:+.1f}], paired over {paired['speakers']} speakers")
+          f"[95% CI {100 * paired['low']:+.1f}, {100 * paired['high']:+.1f}], "
+          f"paired over {paired['speakers']} speakers")
     if CHECK_CLAIMS:
         assert paired["low"] > 0, f"{name}: half a second should cost more than chance explains"
 if CHECK_CLAIMS:
