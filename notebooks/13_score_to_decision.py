@@ -57,6 +57,7 @@ from course.audio import read
 from course.calibration import LinearCalibration, actual_dcf, bayes_threshold, cllr, min_cllr
 from course.data import council, default_corpus
 from course.data.corpus import DEV_TRIAL_FILE, load_trials, speaker_of
+from course.embedding_cache import cached_embed_files
 from course.env import is_smoke
 from course.evaluate import embed_waves, mean_embedding, training_files, trial_files
 from course.scoring import score_trials
@@ -112,7 +113,7 @@ dev_speakers = set(names[: max(2, len(names) * 4 // 9)])
 half = {"dev": [t for t in every if {speaker_of(t[1]), speaker_of(t[2])} <= dev_speakers],
         "test": [t for t in every if not {speaker_of(t[1]), speaker_of(t[2])} & dev_speakers]}
 council_files = trial_files(every)
-real_emb = embed_waves(real_model, {p: wave_of(p) for p in council_files}, batch_size=8)
+real_emb = cached_embed_files(real_model, council_files)  # computed by notebook 12 when it ran first
 real = {k: scored(real_emb, t) for k, t in half.items()}
 # The course model on council too (its mean: SynthVox training utterances, its own training data).
 small_council = embed_waves(small, {p: wave_of(p) for p in council_files})
