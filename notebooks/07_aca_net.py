@@ -412,7 +412,7 @@ assert spreads[0.02] < spreads[1.0] / 5
 #
 # For one test utterance, the attention of the last cross-attention layer: one row per latent, one
 # column per frame. A latent that pooled like a mean would spread its weight uniformly ($1/T$ each),
-# with entropy $\log T$; the *gap* $\log T - $ (mean entropy over the latents) is 0 for uniform
+# with entropy $\log T$; the *gap* $\log T - \bar H$ ($\bar H$, the mean entropy over the latents) is 0 for uniform
 # attention. An untrained model is not uniform either (its random queries already prefer some frames),
 # so the trained gap is compared with the untrained one of the same configuration and seed, and must
 # exceed `ENTROPY_GAP_THRESHOLD` (`course.models.aca_net`), set between the two; a test

@@ -63,7 +63,7 @@ def test_a_missed_wake_up_costs_one_poll_slice_not_the_cell_timeout():
             return {"msg": "reply"}
         raise Empty
 
-    async def run(get_msg, timeout):
+    async def timed(get_msg, timeout):
         start = time.monotonic()
         try:
             result = await get_msg(timeout=timeout)
@@ -71,11 +71,21 @@ def test_a_missed_wake_up_costs_one_poll_slice_not_the_cell_timeout():
             result = None
         return result, time.monotonic() - start
 
-    result, seconds = asyncio.run(run(missed_wake_up, timeout=1.0))
+    def run(get_msg, timeout):
+        """On a thread of its own: an event loop left running in this one by another test cannot interfere."""
+        import threading
+
+        out = []
+        worker = threading.Thread(target=lambda: out.append(asyncio.run(timed(get_msg, timeout))))
+        worker.start()
+        worker.join()
+        return out[0]
+
+    result, seconds = run(missed_wake_up, timeout=1.0)
     assert result == {"msg": "reply"} and seconds >= 1.0  # unsliced: the whole timeout, though it came at 0.2 s
     arrives = time.monotonic() + 0.2
-    result, seconds = asyncio.run(run(sliced_get_msg(missed_wake_up, slice_s=0.05), timeout=5))
+    result, seconds = run(sliced_get_msg(missed_wake_up, slice_s=0.05), timeout=5)
     assert result == {"msg": "reply"} and seconds < 1.0, seconds
     arrives = time.monotonic() + 10
-    result, seconds = asyncio.run(run(sliced_get_msg(missed_wake_up, slice_s=0.05), timeout=0.3))
+    result, seconds = run(sliced_get_msg(missed_wake_up, slice_s=0.05), timeout=0.3)
     assert result is None and 0.3 <= seconds < 1.0, seconds  # Empty only once the caller's timeout has passed

@@ -104,8 +104,8 @@ def test_every_evaluation_function_takes_the_root(built):
 
     MeanStd.parameters = lambda self: iter([torch.zeros(1)])
     assert len(corpus_files.test_utterances(built)) == 8
-    assert 0 <= embed_and_score(MeanStd(), built)["eer"] <= 1
-    assert 0 <= baseline.evaluate(built)["eer"] <= 1
+    assert 0 <= embed_and_score(MeanStd(), built, mean=None)["eer"] <= 1  # council has no training data: plain cosine
+    assert 0 <= baseline.evaluate(built, mean=None)["eer"] <= 1
 
 
 def test_a_wrong_zip_is_refused_with_its_checksum(tmp_path, monkeypatch):
