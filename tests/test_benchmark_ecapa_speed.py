@@ -9,6 +9,7 @@ pytest.importorskip("speechbrain")
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "ecapa_speed.py"
 
 
+@pytest.mark.slow
 def test_ecapa_speed_reports_ratios_and_flops_for_every_case(monkeypatch):
     monkeypatch.syspath_prepend(str(SCRIPT.parent))  # the script imports benchmarks/provenance.py
     spec = importlib.util.spec_from_file_location("ecapa_speed", SCRIPT)

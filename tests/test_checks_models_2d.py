@@ -40,6 +40,7 @@ def test_aff_check_accepts_the_fusion_and_rejects_a_plain_sigmoid_gate():
     assert not checks.check_aff_fuse(lambda x, y, a: x * torch.sigmoid(a) + y * (1 - torch.sigmoid(a)))
 
 
+@pytest.mark.slow
 def test_stride_check_accepts_ceil_and_rejects_floor():
     assert checks.check_frames_after_strides(lambda n: math.ceil(math.ceil(math.ceil(n / 2) / 2) / 2))
     assert not checks.check_frames_after_strides(lambda n: n // 8)
@@ -71,6 +72,7 @@ MISTAKES = [(check, label, wrong) for check, mistakes in [
     (checks.check_block_parameters, checks.BLOCK_MISTAKES)] for label, wrong in mistakes.items()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("check, label, wrong", MISTAKES, ids=[f"{c.__name__}-{lab[:30]}" for c, lab, _ in MISTAKES])
 def test_each_listed_mistake_fails_and_is_named(capsys, check, label, wrong):
     assert not check(wrong)
@@ -84,6 +86,7 @@ def _named(capsys, check, answer, phrase):
     assert "It looks like" in out and phrase in out, out
 
 
+@pytest.mark.slow
 def test_the_notebook_stubs_and_hand_written_mistakes_are_named(capsys):
     # written as a learner would, independently of the mistake models in course.checks
     _named(capsys, checks.check_cross_attend,  # notebook 07's stub
@@ -118,6 +121,7 @@ def test_a_stub_returning_none_or_zero_fails_without_raising(capsys):
 
 # ---- notebook 08's derivations can fail ----
 
+@pytest.mark.slow
 def test_frames_after_strides_check_is_measured_not_the_models_bookkeeping(monkeypatch):
     right, floor = (lambda n: math.ceil(n / 8)), (lambda n: n // 8)
     assert checks.check_frames_after_strides(right)

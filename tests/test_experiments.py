@@ -34,6 +34,7 @@ def counted(monkeypatch):
     return calls
 
 
+@pytest.mark.slow
 def test_a_tiny_shootout_writes_resumes_and_filters(tiny, tmp_path, counted, capsys):
     out = tmp_path / "shootout.jsonl"
     args = ["shootout", "--budget", "3", "--seeds", "2", "--only", "TSTP,ACA-Net", "--out", str(out),
@@ -78,6 +79,7 @@ def test_a_tiny_shootout_writes_resumes_and_filters(tiny, tmp_path, counted, cap
     assert len(counted) == 7  # another budget is another run; the same budget is kept
 
 
+@pytest.mark.slow
 def test_runs_are_split_over_torchrun_ranks(tiny, tmp_path, counted, monkeypatch):
     monkeypatch.setenv("RANK", "1")
     monkeypatch.setenv("WORLD_SIZE", "2")

@@ -131,6 +131,7 @@ def test_97_98_an_empty_batch_is_named_for_every_model(shape):
             model(torch.zeros(shape))
 
 
+@pytest.mark.slow
 def test_85_a_timeout_says_timeout_not_keyboard_interrupt(tmp_path, monkeypatch):
     import nbformat
     from nbclient.exceptions import CellTimeoutError

@@ -70,6 +70,7 @@ def test_any_registered_pooling_sets_the_embedding_input(pooling):
     assert model(torch.randn(2, 24, 12)).shape == (2, 16)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flavour", ["wespeaker", "speechbrain"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "reflect"])
 def test_padded_batch_equals_single_utterances(flavour, padding_mode):

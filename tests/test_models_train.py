@@ -18,6 +18,7 @@ def corpus(tmp_path_factory):
     return tiny_corpus(tmp_path_factory.mktemp("models_train"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_training_by_name_lowers_the_loss_on_synthvox(corpus, name):
     config = train.TrainConfig(model=name, model_kwargs=SMALL[name], pooling="TSTP", head="softmax",

@@ -28,6 +28,7 @@ def clips():
     return [read(chosen[name])[0][:48000] for name in sorted(chosen)[:3]]
 
 
+@pytest.mark.slow
 def test_the_model_is_speechbrains_voxceleb_ecapa_and_records_its_features(ours):
     model, features = ours
     assert sum(p.numel() for p in model.parameters()) == pretrained.SPEECHBRAIN_ECAPA_PARAMETERS
@@ -43,6 +44,7 @@ def test_a_second_call_loads_from_the_cache(ours, monkeypatch):
     torch.testing.assert_close(model.embedding.weight, ours[0].embedding.weight)
 
 
+@pytest.mark.slow
 def test_speechbrains_pipeline_and_ours_agree_on_real_clips(ours, clips):
     model, features = ours
     files = fetch.fetch_files(pretrained.SPKREC_ECAPA_VOXCELEB, ["embedding_model.ckpt"])

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,6 +30,7 @@ def test_ci_runs_exactly_the_readme_test_command():
         "`python -m pytest` adds the working directory to sys.path and hides what `pytest` would break"
 
 
+@pytest.mark.slow
 def test_plain_pytest_collects_from_the_repository_root_without_pythonpath():
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     pytest = Path(sys.executable).with_name("pytest")

@@ -95,6 +95,7 @@ def test_another_seed_gives_other_audio():
     assert not np.array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_a_file_regenerated_alone_in_a_fresh_process_equals_the_full_run(corpus):
     relative = "sv0005/" + synthvox.session_id(TINY, 4, 1) + "/00004.wav"
     code = ("import sys, hashlib; from course.data.synthvox import regenerate; "

@@ -8,6 +8,7 @@ from course.train import builders, cache
 from tests.toys import tiny_config
 
 
+@pytest.mark.slow
 def test_fit_returns_the_model_the_head_and_one_loss_per_step(toy_corpus):
     result = train.fit(tiny_config(), progress=False)
     assert len(result.losses) == 6 and len(result.accuracies) == 6
@@ -16,17 +17,20 @@ def test_fit_returns_the_model_the_head_and_one_loss_per_step(toy_corpus):
     assert result.model(torch.randn(2, 80, 20)).shape == (2, 16)
 
 
+@pytest.mark.slow
 def test_fit_lowers_the_training_loss(toy_corpus):
     losses = train.fit(tiny_config(steps=24, head="add_margin"), progress=False).losses
     assert sum(losses[-4:]) < sum(losses[:4])
 
 
+@pytest.mark.slow
 def test_fit_is_reproducible_for_a_seed(toy_corpus):
     a = train.fit(tiny_config(), progress=False)
     b = train.fit(tiny_config(), progress=False)
     assert a.losses == b.losses
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("head", ["softmax", "add_margin", "sphere"])
 def test_fit_trains_with_every_head(toy_corpus, head):
     result = train.fit(tiny_config(head=head, steps=2), progress=False)
@@ -53,6 +57,7 @@ def test_a_checkpoint_of_another_config_is_refused(toy_corpus):
         train.fit(tiny_config(steps=3, lr=1e-2), progress=False, checkpoint=path)
 
 
+@pytest.mark.slow
 def test_cached_fit_trains_once_and_then_loads_the_same_model(toy_corpus, monkeypatch):
     calls = []
     real_fit = cache.fit

@@ -20,6 +20,7 @@ def weights(result):
             **{f"head.{k}": v for k, v in result.head.state_dict().items()}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop_after", [3, 4])  # at and off an epoch boundary (3 batches an epoch)
 def test_an_interrupted_and_resumed_run_ends_with_bit_identical_weights(tmp_path, monkeypatch, stop_after):
     config = tiny_config(steps=9, checkpoint_every=stop_after, margin_schedule={"initial": 0.0, "final": 0.2,
@@ -75,6 +76,7 @@ class PoisonedChunks(ToyChunks):
         return (feats * float("nan"), label) if self.reads > self.clean else (feats, label)
 
 
+@pytest.mark.slow
 def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
     path = tmp_path / "run.pt"
     config = tiny_config(steps=9, checkpoint_every=2)  # batch 4: step 6 reads items 21-24
@@ -102,6 +104,7 @@ def test_schedules_warm_up_then_decay_to_the_final_fraction():
         assert lr_factor(55, config) < lr_factor(30, config)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
 def test_every_optimiser_lowers_the_loss(optimizer):
     lr = 0.05 if optimizer == "sgd" else 3e-3

@@ -65,6 +65,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_two_processes_at_batch_b_equal_one_process_at_batch_2b(tmp_path):
     mp.spawn(worker, args=(2, free_port(), tmp_path), nprocs=2, join=True)
     single = run(2 * BATCH)

@@ -156,6 +156,7 @@ def test_convert_without_ffmpeg_says_how_to_install_it(tmp_path, monkeypatch):
         voxceleb.convert_m4a(tmp_path / "in", tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_cli_prepare_succeeds_and_reports_errors_without_a_traceback(vox1, tmp_path):
     ok = subprocess.run([sys.executable, "-m", "course.data", "voxceleb", "prepare", "--root", str(vox1), "--out",
                          str(tmp_path / "cli"), "--speakers", "2"], capture_output=True, text=True)
