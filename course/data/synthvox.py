@@ -29,7 +29,7 @@ import numpy as np
 
 from course.audio import SAMPLE_RATE
 from course.data.corpus import DEV_TRIAL_FILE, SPLIT_FILE, TRIAL_FILE
-from course.data.synthvox_voices import HELD_OUT_LANGUAGES, _SESSION, _UTTERANCE, rng, sample_voice, sentence
+from course.data.synthvox_voices import _SESSION, _UTTERANCE, HELD_OUT_LANGUAGES, rng, sample_voice, sentence
 from course.paths import atomic_path
 
 # Bump whenever a change to synthvox*.py or espeak.py changes the bytes generated:
