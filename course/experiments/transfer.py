@@ -239,15 +239,17 @@ def score(system: System, evalset: EvalSet) -> dict:
 
 
 def run_transfer(names=None, sets=SETS, out=DEFAULT_OUT, command: str = "", smoke: bool = False,
-                 systems: list[System] | None = None, progress: bool = True) -> list[dict]:
+                 systems: list[System] | None = None, progress: bool = True,
+                 evalsets: list[EvalSet] | None = None) -> list[dict]:
     """Score the baseline, the pretrained model and the ``names`` variants (default: all of ``variants()``)
-    on ``sets``; append one record per (system, set) to ``out`` (None: write nothing) and return them."""
+    on ``sets``; append one record per (system, set) to ``out`` (None: write nothing) and return them.
+    ``systems`` and ``evalsets`` replace the defaults (tests: tiny corpora and stand-ins)."""
     from tqdm.auto import tqdm
 
     from course.data import default_corpus
     from course.experiments.results import append_result, provenance
 
-    evalsets = evaluation_sets(sets, smoke)
+    evalsets = evaluation_sets(sets, smoke) if evalsets is None else evalsets
     if systems is None:
         table = variants()
         names = list(table) if names is None else list(names)
