@@ -90,6 +90,9 @@ def test_the_variants_are_the_course_model_and_its_ablations():
 
     assert table["course"]().to_dict() == course_config().to_dict()
     assert table["+distill"]().distill == transfer.DISTILL
+    channel = table["+channel"]()
+    assert channel.augment["channel_prob"] > 0 and channel.augment["spec_masks"] and channel.data == "waves"
+    assert channel.replace(augment={}).to_dict() == course_config().to_dict()
 
 
 @pytest.mark.slow

@@ -129,11 +129,12 @@ def variants() -> dict:
             overrides = {}
             if distill:
                 overrides["distill"] = dict(DISTILL)
-            if channel:
-                overrides["augment"] = dict(CHANNEL_AUGMENT)
             if speakers:
                 overrides["corpus"] = str(timed_corpus(larger_corpus_config())[0])
-            return course_config(**overrides)
+            config = course_config(**overrides)
+            if channel:  # course_config's own ``augment`` argument is a switch: replace the dict after
+                config = config.replace(augment={**config.augment, **CHANNEL_AUGMENT})
+            return config
         return make
 
     return {"course": config(), "+distill": config(distill=True), "+channel": config(channel=True),
@@ -235,7 +236,25 @@ def score(system: System, evalset: EvalSet) -> dict:
 
     start = time.process_time()
     scored = score_embeddings(embeddings_of(system, evalset), evalset.trials, system.mean)
-    return {**scored["interval"], "min_dcf": scored["min_dcf"], "score_cpu_s": round(time.process_time() - start, 1)}
+    return {**scored["interval"], "min_dcf": scored["min_dcf"], "score_cpu_s": round(time.process_time() - start, 1),
+            "scores": [round(float(x), 5) for x in scored["scores"]], "labels": [int(y) for y in scored["labels"]]}
+
+
+def paired_difference(scores, reference_scores, labels, trials, n_boot: int = 1000, level: float = 0.95) -> dict:
+    """EER(system) − EER(reference) on the same trials, with a percentile interval from one bootstrap over
+    speakers applied to both (paired: the same resampled speakers score both systems), in fractions."""
+    import numpy as np
+
+    from course.data.corpus import speaker_of
+    from course.metrics import eer, speaker_bootstrap_weights, weighted_eer
+
+    weights = speaker_bootstrap_weights([speaker_of(a) for _, a, _ in trials], [speaker_of(b) for _, _, b in trials],
+                                        n_boot)
+    diffs = np.array([weighted_eer(scores, labels, w) - weighted_eer(reference_scores, labels, w) for w in weights])
+    diffs = diffs[np.isfinite(diffs)]
+    low, high = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
+    return {"diff": eer(scores, labels) - eer(reference_scores, labels), "low": float(low), "high": float(high),
+            "level": level}
 
 
 def run_transfer(names=None, sets=SETS, out=DEFAULT_OUT, command: str = "", smoke: bool = False,
@@ -249,6 +268,7 @@ def run_transfer(names=None, sets=SETS, out=DEFAULT_OUT, command: str = "", smok
     from course.data import default_corpus
     from course.experiments.results import append_result, provenance
 
+    origin = provenance(command)  # the code that runs: taken before anything trains
     evalsets = evaluation_sets(sets, smoke) if evalsets is None else evalsets
     if systems is None:
         table = variants()
@@ -258,13 +278,17 @@ def run_transfer(names=None, sets=SETS, out=DEFAULT_OUT, command: str = "", smok
             raise ValueError(f"unknown variant(s) {unknown}; known: {', '.join(table)}")
         systems = [baseline_system(default_corpus(progress=False)), pretrained_system()]
         systems += [trained_system(n, table[n](), progress) for n in names]
-    origin = provenance(command)
-    records = []
+    records, reference = [], {}
     for system in tqdm(systems, desc="systems", disable=not progress):
         for evalset in evalsets:
             record = {"benchmark": "transfer", "system": system.name, "set": evalset.name,
                       "mean": "training" if system.mean is not None else "none (plain cosine)",
                       **score(system, evalset), "cost": system.cost, "config": system.config, **origin}
+            if system is systems[0]:
+                reference[evalset.name] = record["scores"]
+            else:
+                record["vs_" + systems[0].name.replace(" ", "_")] = paired_difference(
+                    record["scores"], reference[evalset.name], record["labels"], evalset.trials)
             records.append(record)
             if out is not None:
                 append_result(out, record)
@@ -306,6 +330,17 @@ def format_table(records: list[dict]) -> str:
         r = by.get((first, s))
         if r:
             lines.append(f"  {SET_TITLES[s]}: {format_eer(r)}")
+    key = "vs_no-training_baseline"
+    if any(key in r for r in records):
+        lines.append("EER minus the baseline's, points [paired 95% interval over speakers] (< 0 everywhere: better):")
+        for system in systems:
+            diffs = [by.get((system, s), {}).get(key) for s in sets]
+            if any(diffs):
+                cells = [(f"{100 * d['diff']:+6.2f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]" if d else "-")
+                         .ljust(22) for d in diffs]
+                better = all(d and d["high"] < 0 for d in diffs)
+                lines.append("  " + system.ljust(width - 2) + "".join(cells) + ("  better on every set" if better
+                                                                                 else ""))
     lines.append("CPU cost by system (seconds):")
     for system in systems:
         cost = next(r["cost"] for r in records if r["system"] == system)
