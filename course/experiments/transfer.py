@@ -339,8 +339,7 @@ def format_table(records: list[dict]) -> str:
                 cells = [(f"{100 * d['diff']:+6.2f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]" if d else "-")
                          .ljust(22) for d in diffs]
                 better = all(d and d["high"] < 0 for d in diffs)
-                lines.append("  " + system.ljust(width - 2) + "".join(cells) + ("  better on every set" if better
-                                                                                 else ""))
+                lines.append(system.ljust(width) + "".join(cells) + ("  better on every set" if better else ""))
     lines.append("CPU cost by system (seconds):")
     for system in systems:
         cost = next(r["cost"] for r in records if r["system"] == system)
