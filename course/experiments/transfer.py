@@ -73,6 +73,9 @@ def larger_corpus_config(speakers: int = 400, utterances: int = 8):
                           seed=7)
 
 
+GENERATION_CPU_S: dict = {}  # corpus root → CPU seconds its generation took in this process (``timed_corpus``)
+
+
 def timed_corpus(config) -> tuple[Path, float | None]:
     """(root of the SynthVox corpus of ``config``, CPU seconds spent generating it now, or None when cached)."""
     from course.data import synthvox, synthvox_corpus
@@ -82,7 +85,9 @@ def timed_corpus(config) -> tuple[Path, float | None]:
     cached = synthvox.is_complete(data_root() / f"synthvox-{config.key()}", config)
     start = cpu_time()
     root = synthvox_corpus(config, progress=False)
-    return root, None if cached else round(cpu_time() - start, 1)
+    if not cached:
+        GENERATION_CPU_S[str(root)] = round(cpu_time() - start, 1)
+    return root, GENERATION_CPU_S.get(str(root))
 
 
 def evaluation_sets(names=SETS, smoke: bool = False) -> list[EvalSet]:
@@ -185,6 +190,8 @@ def trained_system(name: str, config, progress: bool = False) -> System:
         cost["teacher_files"] = teacher["files"]
         if not teacher["from_cache"]:
             cost["teacher_cpu_s_now"] = round(cpu_time() - start, 1)
+    if str(builders.corpus_root(config)) in GENERATION_CPU_S:
+        cost["corpus_generation_cpu_s"] = GENERATION_CPU_S[str(builders.corpus_root(config))]
     result = cached_fit(config, progress=progress)
     cost["train_cpu_s"] = round(result.cpu_seconds, 1)
     model = result.model
