@@ -137,6 +137,15 @@ def stand_ins(seed: int = 0) -> tuple[nn.Module, callable, VoxCelebClassifier, P
     classifier, and the SynthVox corpus in place of the council clips. Nothing they score means anything."""
     from course.data import default_corpus
     from course.features import speechbrain_fbank
+
+    model = stand_in_model(seed)
+    head = VoxCelebClassifier(torch.randn(50, 192), [f"id{i:05d}" for i in range(50)]).eval()
+    return model, speechbrain_fbank, head, default_corpus()
+
+
+def stand_in_model(seed: int = 0) -> nn.Module:
+    """The untrained narrow SpeechBrain-flavour ECAPA of ``stand_ins`` (192-d, SpeechBrain features),
+    alone: nothing is fetched or generated. It seeds torch's global generator, as ``stand_ins`` does."""
     from course.models.ecapa import ECAPA_TDNN
 
     torch.manual_seed(seed)
@@ -144,5 +153,4 @@ def stand_ins(seed: int = 0) -> tuple[nn.Module, callable, VoxCelebClassifier, P
                        padding_mode="reflect").eval()
     model.feature_type = "speechbrain"
     model.source = "stand-in (untrained, C=32)"
-    head = VoxCelebClassifier(torch.randn(50, 192), [f"id{i:05d}" for i in range(50)]).eval()
-    return model, speechbrain_fbank, head, default_corpus()
+    return model

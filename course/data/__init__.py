@@ -23,4 +23,16 @@ def default_corpus(progress: bool = True) -> Path:
     return synthvox.generate(root, config, progress=progress, force=True)
 
 
-__all__ = ["default_corpus"]
+def synthvox_corpus(config, progress: bool = True) -> Path:
+    """Root of the SynthVox corpus of ``config`` (``<data_root>/synthvox-<key>``), generated on first use:
+    the held-out and larger corpora of the transfer benchmark."""
+    from course.data import synthvox
+    from course.paths import data_root
+
+    root = data_root() / f"synthvox-{config.key()}"
+    if synthvox.is_complete(root, config):
+        return root
+    return synthvox.generate(root, config, progress=progress, force=True)
+
+
+__all__ = ["default_corpus", "synthvox_corpus"]

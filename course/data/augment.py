@@ -38,6 +38,11 @@ class AugmentConfig:
         gain only shifts log-mel by a constant, so it matters little for fbank + CMN;
         it is here for features without CMN.
     speeds: speed factors besides 1.0; each makes a copy of every training speaker.
+    channel_prob: probability of a random narrow band with a μ-law codec, after noise and gain
+        (``course.data.augment_channel.band_limit``); 0, the default, draws nothing.
+    spec_masks: None, or the keyword arguments of ``course.data.augment_channel.spec_mask``
+        (freq_masks, freq_width, time_masks, time_width), applied to the fbank of every crop
+        (SpecAugment); None, the default, draws nothing.
     """
 
     noise_prob: float = 0.6
@@ -49,9 +54,15 @@ class AugmentConfig:
     gain_prob: float = 0.5
     gain_db: tuple = (-6.0, 6.0)
     speeds: tuple = (0.9, 1.1)
+    channel_prob: float = 0.0
+    spec_masks: dict | None = None
 
     def __post_init__(self):
-        for name in ("noise_prob", "reverb_prob", "gain_prob"):
+        if self.spec_masks is not None:
+            known = {"freq_masks", "freq_width", "time_masks", "time_width"}
+            if set(self.spec_masks) - known or any(int(v) < 0 for v in self.spec_masks.values()):
+                raise ValueError(f"augment.spec_masks: expected non-negative {sorted(known)}, got {self.spec_masks}")
+        for name in ("noise_prob", "reverb_prob", "gain_prob", "channel_prob"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"augment.{name}: expected a probability in [0, 1], got {getattr(self, name)}")
         object.__setattr__(self, "noise_kinds", tuple(self.noise_kinds))
@@ -173,7 +184,19 @@ class Augment:
             wave = add_noise(wave, self.noise(kind, wave.shape[-1], generator), uniform(generator, *c.snr_db))
         if u_gain < c.gain_prob:
             wave = wave * 10 ** (uniform(generator, *c.gain_db) / 20)
+        if c.channel_prob > 0 and float(torch.rand((), generator=generator)) < c.channel_prob:
+            from course.data.augment_channel import band_limit
+
+            wave = band_limit(wave, generator, self.sample_rate)
         return wave.clamp(-1.0, 1.0)
+
+    def mask(self, feats: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """The fbank of a crop with SpecAugment masks when ``spec_masks`` is set (unchanged otherwise)."""
+        if self.config.spec_masks is None:
+            return feats
+        from course.data.augment_channel import spec_mask
+
+        return spec_mask(feats, generator, **{k: int(v) for k, v in self.config.spec_masks.items()})
 
 
 def noise_files(folder: str | Path) -> list[Path]:

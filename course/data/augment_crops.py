@@ -127,7 +127,10 @@ class WaveCrops(Dataset):
         wave = fix_length(wave, samples)
         if self.augment is not None:
             wave = self.augment(wave, generator)
-        return fbank(wave, SAMPLE_RATE, mean_norm=self.cmn), self.labels[utterance] + copy * len(self.speakers)
+        feats = fbank(wave, SAMPLE_RATE, mean_norm=self.cmn)
+        if self.augment is not None:
+            feats = self.augment.mask(feats, generator)
+        return feats, self.labels[utterance] + copy * len(self.speakers)
 
 
 def change_speed(wave: torch.Tensor, speed: float) -> torch.Tensor:

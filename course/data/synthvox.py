@@ -29,7 +29,7 @@ import numpy as np
 
 from course.audio import SAMPLE_RATE
 from course.data.corpus import DEV_TRIAL_FILE, SPLIT_FILE, TRIAL_FILE
-from course.data.synthvox_voices import _SESSION, _UTTERANCE, rng, sample_voice, sentence
+from course.data.synthvox_voices import _SESSION, _UTTERANCE, HELD_OUT_LANGUAGES, rng, sample_voice, sentence
 from course.paths import atomic_path
 
 # Bump whenever a change to synthvox*.py or espeak.py changes the bytes generated:
@@ -53,8 +53,15 @@ class SynthVoxConfig:
     channel_severity: float = 0.3  # how far session channels stray from clean (0 = clean, 1 = harsh)
     rate_jitter: float = 0.06     # per-utterance speaking-rate jitter (fraction)
     pitch_jitter: float = 6.0     # per-utterance pitch jitter (espeak pitch units, 0-100)
+    accents: tuple = ()           # espeak-ng voices drawn from (empty: the English ACCENTS)
+    klatt: tuple = ()             # Klatt voice-source flavours drawn from (empty: 1-5)
 
     def __post_init__(self):
+        object.__setattr__(self, "accents", tuple(self.accents))
+        object.__setattr__(self, "klatt", tuple(int(k) for k in self.klatt))
+        if any(k not in range(1, 6) for k in self.klatt):
+            raise ValueError(f"klatt={self.klatt}: expected flavours among 1-5 (6 carries state between "
+                             "utterances, see course.data.espeak)")
         if self.speakers < 2 or self.test_speakers < 1 or self.dev_speakers < 0 \
                 or self.test_speakers + self.dev_speakers >= self.speakers:
             raise ValueError(f"speakers={self.speakers}, test_speakers={self.test_speakers}, dev_speakers="
@@ -68,12 +75,28 @@ class SynthVoxConfig:
 
     def key(self) -> str:
         """Names the corpus: the configuration and the generator's version."""
-        blob = json.dumps({"version": FORMAT_VERSION, **asdict(self)}, sort_keys=True)
+        values = asdict(self)
+        for knob in ("accents", "klatt"):  # left out at their defaults: older corpora keep their key
+            if not values[knob]:
+                del values[knob]
+        blob = json.dumps({"version": FORMAT_VERSION, **values}, sort_keys=True)
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
 SMOKE = SynthVoxConfig(speakers=20, test_speakers=4, dev_speakers=4, sessions=3, utterances=6, trials=120)
 DEFAULT = SynthVoxConfig()
+# Voices from a synthesis setting the default corpus never uses (other espeak-ng languages reading the
+# same English sentences, another seed): the held-out set of ``python -m course.experiments transfer``.
+# Only its 24 test speakers are scored; the few training speakers exist because a corpus needs one.
+HELD_OUT = SynthVoxConfig(speakers=30, test_speakers=24, dev_speakers=4, sessions=3, utterances=12, trials=3000,
+                          seed=101, accents=HELD_OUT_LANGUAGES)
+HELD_OUT_SMOKE = SynthVoxConfig(speakers=10, test_speakers=4, dev_speakers=2, sessions=2, utterances=4, trials=60,
+                                seed=101, accents=HELD_OUT_LANGUAGES)
+
+
+def voice_of(config: SynthVoxConfig, speaker: int):
+    """Speaker ``speaker``'s voice under ``config`` (its seed, spread, accents and Klatt flavours)."""
+    return sample_voice(config.seed, speaker, config.voice_spread, config.accents, config.klatt)
 
 
 def speaker_id(index: int) -> str:
@@ -101,7 +124,7 @@ def synthesize(config: SynthVoxConfig, speaker: int, session: int, utterance: in
     from course.data.synthvox_channel import apply_channel, sample_channel
 
     engine = Espeak.get()
-    voice = sample_voice(config.seed, speaker, config.voice_spread)
+    voice = voice_of(config, speaker)
     r = rng(config.seed, _UTTERANCE, speaker, session, utterance)
     text = sentence(r)
     rate = int(round(voice.rate * (1 + r.uniform(-config.rate_jitter, config.rate_jitter))))
@@ -270,7 +293,7 @@ def _write_lists(root: Path, config: SynthVoxConfig) -> None:
     held_out: dict[str, dict[int, list[tuple[int, str]]]] = {"dev": {}, "test": {}}
     for spk in range(config.speakers):
         split = split_of(config, spk)
-        voice = sample_voice(config.seed, spk, config.voice_spread)
+        voice = voice_of(config, spk)
         sessions = {session_id(config, spk, s): sample_channel(rng(config.seed, _SESSION, spk, s),
                                                                config.channel_severity).as_dict()
                     for s in range(config.sessions)}

@@ -14,6 +14,11 @@ import numpy as np
 # espeak-ng 1.52 English accents ("en-gb" itself fails there; "en" is British English).
 ACCENTS = ("en", "en-us", "en-029", "en-gb-scotland", "en-gb-x-rp", "en-us-nyc", "en-gb-x-gbclan",
            "en-gb-x-gbcwmd")
+# Other espeak-ng languages reading the same English sentences: a synthesis setting the default
+# corpus never uses. HELD_OUT_LANGUAGES are kept for the held-out transfer set (never trained on);
+# WIDE_LANGUAGES may widen a training corpus's voice space (``SynthVoxConfig(accents=...)``).
+HELD_OUT_LANGUAGES = ("de", "fr", "es", "it", "pl", "pt")
+WIDE_LANGUAGES = ("nl", "sv", "cs", "hu", "fi", "ro", "da", "hr")
 _VOICE, _UTTERANCE, _SESSION = 1, 2, 3
 
 
@@ -55,11 +60,16 @@ class Voice:
         return asdict(self)
 
 
-def sample_voice(seed: int, speaker: int, spread: float = 1.0) -> Voice:
-    """Draw speaker ``speaker``'s voice; ``spread`` scales how different speakers are."""
+def sample_voice(seed: int, speaker: int, spread: float = 1.0, accents: tuple = (), klatt: tuple = ()) -> Voice:
+    """Draw speaker ``speaker``'s voice; ``spread`` scales how different speakers are.
+
+    ``accents``: the espeak-ng voices drawn from (default ``ACCENTS``); ``klatt``: the Klatt
+    voice-source flavours drawn from (default 1-5). With the defaults the draws are those of
+    every corpus generated before these knobs existed."""
     r = rng(seed, _VOICE, speaker)
     female = bool(r.random() < 0.5)
-    accent = ACCENTS[int(r.integers(len(ACCENTS)))]
+    accents = tuple(accents) or ACCENTS
+    accent = accents[int(r.integers(len(accents)))]
     base = r.normal(195, 22 * spread) if female else r.normal(108, 14 * spread)
     base = int(np.clip(base, 150, 260) if female else np.clip(base, 75, 145))
     scale = r.normal(1.08 if female else 0.98, 0.035 * spread)  # vocal-tract length
@@ -71,7 +81,8 @@ def sample_voice(seed: int, speaker: int, spread: float = 1.0) -> Voice:
     return Voice(
         gender="female" if female else "male", accent=accent, pitch_base=base,
         pitch_range=int(np.clip(r.normal(50 if female else 35, 12 * spread), 10, 110)),
-        formant_freq=freq, formant_height=height, formant_width=width, klatt=int(r.integers(1, 6)),
+        formant_freq=freq, formant_height=height, formant_width=width,
+        klatt=int(r.integers(1, 6)) if not klatt else int(klatt[int(r.integers(len(klatt)))]),
         breath=breath, roughness=int(r.integers(0, 5)), voicing=int(np.clip(r.normal(100, 15 * spread), 60, 150)),
         consonants=int(np.clip(r.normal(100, 15 * spread), 60, 150)),
         rate=int(np.clip(r.normal(165, 15 * spread), 120, 215)), intonation=int(np.clip(r.normal(55, 15), 15, 95)))

@@ -1,4 +1,6 @@
-"""``python -m course.experiments shootout [--budget STEPS] [--seeds N] [--only NAMES] [--out FILE] [--workers N]
+"""``python -m course.experiments transfer [--only VARIANTS] [--sets SETS] [--out FILE] [--table] [--smoke]`` (the
+transfer benchmark: ``course.experiments.transfer``),
+``python -m course.experiments shootout [--budget STEPS] [--seeds N] [--only NAMES] [--out FILE] [--workers N]
 [--no-astp-attention-norm]``
 and ``python -m course.experiments table [--markdown] [--reference SYSTEM]`` (the comparison of a results file
 with a fixed reference; ``--markdown`` prints the README's section)."""
@@ -9,6 +11,8 @@ import argparse
 import sys
 
 from course.experiments.results import DEFAULT_RESULTS
+from course.experiments.transfer import DEFAULT_OUT as TRANSFER_OUT
+from course.experiments.transfer import SETS as TRANSFER_SETS
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,12 +44,62 @@ def parser() -> argparse.ArgumentParser:
                        help="family-wise level of the Holm-adjusted paired t-tests (default 0.05)")
     table.add_argument("--reference", default=None,
                        help="the system every other is compared with (default: ECAPA+ASTP, the course default)")
+    transfer = commands.add_parser("transfer", help="SynthVox test, held-out voices, council, council by phone",
+                                   description="Score the no-training baseline, the pretrained VoxCeleb ECAPA and "
+                                               "each trained variant on the four transfer sets; append one JSON "
+                                               "line per (system, set) to --out and print the table.")
+    transfer.add_argument("--only", default=None, metavar="VARIANTS",
+                          help="comma-separated trained variants (default: all; 'none' for the references only)")
+    transfer.add_argument("--sets", default=",".join(TRANSFER_SETS), help="comma-separated sets (default: all)")
+    transfer.add_argument("--out", default=str(TRANSFER_OUT), metavar="FILE",
+                          help="results file (default: results/transfer.jsonl)")
+    transfer.add_argument("--table", action="store_true", help="print the table of --out (latest line of each "
+                                                               "system and set) and exit")
+    transfer.add_argument("--smoke", action="store_true", help="smoke-sized held-out corpus and stand-in council")
+    transfer.add_argument("--list", action="store_true", help="print the variants and exit")
     return main
+
+
+def transfer_main(args, argv) -> int:
+    from course.experiments.transfer import format_table, latest, run_transfer, variants
+
+    if args.list:
+        print("\n".join(variants()))
+        return 0
+    if args.table:
+        records = [r for r in read_results_loose(args.out) if r.get("benchmark") == "transfer"]
+        if not records:
+            print(f"error: no transfer results in {args.out}", file=sys.stderr)
+            return 2
+        print(format_table(latest(records)))
+        return 0
+    only = None if args.only is None else [n.strip() for n in args.only.split(",") if n.strip() and n != "none"]
+    try:
+        records = run_transfer(only, [s.strip() for s in args.sets.split(",") if s.strip()], args.out,
+                               command=" ".join(["python -m course.experiments", *argv]), smoke=args.smoke)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(format_table(records))
+    return 0
+
+
+def read_results_loose(path) -> list[dict]:
+    """Every JSON line of ``path`` (the transfer file's records are not shoot-out runs)."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    if args.command == "transfer":
+        return transfer_main(args, argv)
     from course.experiments.compare import compare, format_markdown, format_table, summarise
     from course.experiments.results import read_results
     from course.experiments.shootout import run_shootout

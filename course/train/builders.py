@@ -63,6 +63,17 @@ def _speaker_chunks(root: str, split: str, chunk_frames: int, seed: int) -> Data
     return SpeakerChunks(root, split=split, chunk_frames=chunk_frames, seed=seed)
 
 
+def distill_dataset(config: TrainConfig, dataset: Dataset) -> Dataset:
+    """``dataset`` with the teacher's whole-utterance embeddings attached (``course.train.distill``),
+    computed once for the configured corpus and cached."""
+    from course.train.distill import WithTargets, teacher_embeddings
+
+    root = corpus_root(config)
+    teacher = teacher_embeddings(root, config.split, config.distill.get("teacher", "speechbrain_ecapa"),
+                                 config.distill.get("per_speaker"))
+    return WithTargets(dataset, root, teacher["embeddings"])
+
+
 def corpus_root(config: TrainConfig) -> str:
     if config.corpus is not None:
         return config.corpus

@@ -82,6 +82,9 @@ class TrainConfig:
     checkpoint_every: steps between checkpoints when ``fit`` is given a checkpoint path.
     val_every: steps between validation EERs on the corpus's trial list (0: only at the end
         when ``fit(validate=True)``).
+    distill: None, or {"weight", "teacher", "per_speaker"}: add a cosine loss pulling the
+        embedding (through a learned projection) toward a pretrained teacher's embedding of the
+        whole training utterance (``course.train.distill``).
     """
 
     model: str = "ecapa"
@@ -115,6 +118,7 @@ class TrainConfig:
     num_workers: int = 0
     checkpoint_every: int = 100
     val_every: int = 0
+    distill: dict | None = None
 
     def __post_init__(self):
         check_numbers(self)
@@ -141,6 +145,9 @@ class TrainConfig:
             from course.data.augment import AugmentConfig
 
             AugmentConfig.from_dict(self.augment)  # unknown keys and bad ranges fail here, not mid-run
+        from course.train.distill import check_distill
+
+        check_distill(self.distill)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -74,14 +74,21 @@ class TrainResult:
 
 
 class Classifier(nn.Module):
-    """Model and head as one module, so that DistributedDataParallel synchronises both."""
+    """Model and head (and the distillation projection, when there is one) as one module, so that
+    DistributedDataParallel synchronises them all."""
 
-    def __init__(self, model: nn.Module, head: nn.Module):
+    def __init__(self, model: nn.Module, head: nn.Module, projection: nn.Module | None = None):
         super().__init__()
         self.model, self.head = model, head
+        if projection is not None:
+            self.projection = projection
 
     def forward(self, feats, lengths, labels):
-        return self.head(self.model(feats, lengths), labels)
+        embeddings = self.model(feats, lengths)
+        logits = self.head(embeddings, labels)
+        if hasattr(self, "projection"):
+            return logits, self.projection(embeddings)
+        return logits
 
 
 def resolve_device(config: TrainConfig) -> torch.device:
@@ -134,12 +141,21 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
     real_speakers = len(getattr(dataset, "speakers", ())) or dataset.num_speakers  # speed copies are not speakers
     if real_speakers < 2:  # one class: loss 0 and accuracy 1 from the first step, and nothing learnt
         raise ValueError(f"the training data has {real_speakers} speaker; a speaker classifier needs at least 2")
+    if config.distill is not None:
+        dataset, collate_fn = builders.distill_dataset(config, dataset), None
     model = model if model is not None else builders.build_model(config)
     if context.active and config.sync_batchnorm:  # before the optimiser sees the parameters
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model = model.to(device)
     head = builders.build_head(config, builders.embed_dim_of(model), dataset.num_speakers).to(device)
-    optimiser, lr_schedule = builders.build_optimiser([*model.parameters(), *head.parameters()], config)
+    projection = None
+    if config.distill is not None:
+        from course.train.distill import collate_with_targets, projection
+
+        collate_fn = collate_with_targets
+        projection = projection(builders.embed_dim_of(model), dataset.dim).to(device)
+    trained = [*model.parameters(), *head.parameters(), *(projection.parameters() if projection is not None else ())]
+    optimiser, lr_schedule = builders.build_optimiser(trained, config)
     margins = builders.build_margin_scheduler(config, head)
     dtype = amp_dtype(config, device)
     scaler = torch.amp.GradScaler("cuda", enabled=dtype == torch.float16)
@@ -148,9 +164,11 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
     parts = {"model": model, "head": head, "optimiser": optimiser, "lr_schedule": lr_schedule, "scaler": scaler}
     if margins is not None:
         parts["margins"] = margins
+    if projection is not None:
+        parts["projection"] = projection
     if checkpoint is not None and Path(checkpoint).exists():
         state = load_checkpoint(checkpoint, config, parts)
-    network = distributed.wrap(Classifier(model, head), context, device)
+    network = distributed.wrap(Classifier(model, head, projection), context, device)
     if config.compile:
         network = torch.compile(network)
     root = None
@@ -166,12 +184,18 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
     last_tick, rate = time.perf_counter(), None
     saved_step = state["step"] if checkpoint is not None and Path(checkpoint).exists() else None
     while state["step"] < config.steps:
-        feats, lengths, labels = next(batches)
-        feats, lengths, labels = (t.to(device, non_blocking=True) for t in (feats, lengths, labels))
+        feats, lengths, labels, *targets = (t.to(device, non_blocking=True) for t in next(batches))
         head.step()  # per-step schedules (the sphere head's λ)
         with torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext():
             logits = network(feats, lengths, labels)
-        loss = nn.functional.cross_entropy(logits.float(), labels)
+        if projection is not None:
+            from course.train.distill import distill_loss
+
+            logits, projected = logits
+            loss = nn.functional.cross_entropy(logits.float(), labels) \
+                + float(config.distill.get("weight", 1.0)) * distill_loss(projected, *targets)
+        else:
+            loss = nn.functional.cross_entropy(logits.float(), labels)
         accuracy = (logits.argmax(1) == labels).float().mean()
         loss_value, accuracy_value = distributed.mean_over_processes(
             torch.stack([loss.detach(), accuracy]), context).tolist()
@@ -182,7 +206,7 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
         scaler.scale(loss).backward()
         if config.grad_clip is not None:
             scaler.unscale_(optimiser)
-            nn.utils.clip_grad_norm_([*model.parameters(), *head.parameters()], config.grad_clip)
+            nn.utils.clip_grad_norm_(trained, config.grad_clip)
         scaler.step(optimiser)
         scaler.update()
         state["lrs"].append(lr_schedule.get_last_lr()[0])
