@@ -4,10 +4,10 @@ import json
 
 import pytest
 import torch
-from synthvox_tiny import tiny_corpus
+from tests.synthvox_tiny import tiny_corpus
 
-from course.data.augment import telephone
 from course.data.corpus import load_trials
+from course.data.degrade import telephone
 from course.experiments import transfer
 
 

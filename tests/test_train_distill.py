@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from synthvox_tiny import tiny_corpus
+from tests.synthvox_tiny import tiny_corpus
 from test_train import tiny_config
 
 from course import train

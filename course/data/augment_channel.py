@@ -3,7 +3,7 @@
 ``band_limit`` plays a training crop through a random telephone-like channel: a band-pass whose
 edges are drawn (low 100-600 Hz, high 2.6-5.5 kHz), and with probability one half 8-bit μ-law
 companding (G.711's law, μ = 255). It is a *family* around the harsh test channel
-``course.data.augment.telephone`` (300-3400 Hz, 8 kHz, μ-law), not that channel itself: the edges
+``course.data.degrade.telephone`` (300-3400 Hz, 8 kHz, μ-law), not that channel itself: the edges
 vary and there is no 8 kHz resampling, but a model trained with it has seen phone-like audio, which
 a benchmark reporting the telephone condition must say.
 

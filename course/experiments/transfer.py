@@ -10,7 +10,7 @@ plain cosine), each EER with its 95% interval from a bootstrap over speakers and
   (``course.data.synthvox.HELD_OUT``: other espeak-ng languages reading the English sentences,
   another seed; only its test speakers are scored);
 - ``council``: recorded speech, 9 council members, cross-meeting trials (``course.data.council``);
-- ``council_phone``: the same trials, every clip through ``course.data.augment.telephone``
+- ``council_phone``: the same trials, every clip through ``course.data.degrade.telephone``
   (300-3400 Hz, 8 kHz, μ-law); the training mean stays the clean one (a system does not know the channel).
 
 Systems: the no-training baseline (mean+std of log-mel, ``course.baseline``), the pretrained VoxCeleb
@@ -93,8 +93,8 @@ def timed_corpus(config) -> tuple[Path, float | None]:
 def evaluation_sets(names=SETS, smoke: bool = False) -> list[EvalSet]:
     """The benchmark's trial lists (smoke: the smoke SynthVox corpora and the stand-in council)."""
     from course.data import default_corpus
-    from course.data.augment import telephone
     from course.data.corpus import load_trials
+    from course.data.degrade import telephone
     from course.data.synthvox import HELD_OUT, HELD_OUT_SMOKE
 
     sets = []
