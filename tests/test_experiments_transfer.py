@@ -4,11 +4,11 @@ import json
 
 import pytest
 import torch
-from tests.synthvox_tiny import tiny_corpus
 
 from course.data.corpus import load_trials
 from course.data.degrade import telephone
 from course.experiments import transfer
+from tests.synthvox_tiny import tiny_corpus
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@
 
 import pytest
 import torch
-from tests.synthvox_tiny import tiny_corpus
-from test_train import tiny_config
 
 from course import train
 from course.train import distill, loop
+from tests.synthvox_tiny import tiny_corpus
+from tests.toys import tiny_config
 
 
 def test_the_distillation_loss_is_zero_for_targets_along_the_projection_and_two_against_them():
