@@ -29,7 +29,7 @@ from course.env import pick
 MAX_SECONDS = pick(8.0, 2.0)  # council clips cut to their middle MAX_SECONDS
 DURATIONS = pick((0.5, 1.0, 2.0), (0.5, 1.0))  # test-segment lengths (s); enrolment stays full length
 LOOP_TRIALS = pick(300, 20)  # trials scored one pair at a time in the pitfall of §6
-ENROL_TRIALS = pick(400, 24)  # enrolment trials of §5
+ENROL_SETS = pick(4, 2)  # enrolment sets drawn per speaker in §5 (each scored against every test recording)
 THREADS = 2
 SEED = 0
 
@@ -304,22 +304,24 @@ if CHECK_CLAIMS:
 # speaker's test recording.
 
 # %%
-def enrolment_trials(files, k, n, seed=SEED):
-    """(label, enrolment files, test file): sets of k files of one speaker, none from the test file's session."""
+def enrolment_trials(files, k, sets_per_speaker, seed=SEED):
+    """(label, enrolment files, test file): ``sets_per_speaker`` sets of k files of each speaker, each
+    scored against every other recording from a session (meeting) the set does not contain. Few sets,
+    many trials: a concatenated set is embedded once, however many tests it meets."""
     rng = np.random.default_rng(seed)
     by_speaker = {}
     for p in files:
         by_speaker.setdefault(speaker_of(p), []).append(p)
     out = []
-    for _ in range(50 * n):
-        if len(out) >= n:
-            break
-        test = files[rng.integers(len(files))]
-        label = int(rng.random() < 0.5)
-        owner = speaker_of(test) if label else rng.choice([s for s in by_speaker if s != speaker_of(test)])
-        pool = [p for p in by_speaker[owner] if p.parent.name != test.parent.name]
-        if len(pool) >= k:
-            out.append((label, [pool[i] for i in rng.choice(len(pool), k, replace=False)], test))
+    for speaker, own in sorted(by_speaker.items()):
+        if len(own) < k:
+            continue
+        for _ in range(sets_per_speaker):
+            enrol = [own[i] for i in rng.choice(len(own), k, replace=False)]
+            sessions = {p.parent.name for p in enrol}
+            for test in files:
+                if test not in enrol and test.parent.name not in sessions:
+                    out.append((int(speaker_of(test) == speaker), enrol, test))
     return out
 
 
@@ -327,9 +329,9 @@ def enrolment_eer(model, trials, single, mean, how):
     if how == "average":
         enrol = [torch.stack([single[p] for p in enrol]).mean(0) for _, enrol, _ in trials]
     else:  # concatenate the audio, embed once
-        joined = embed_waves(model, {i: torch.cat([wave_of(p) for p in enrol]) for i, (_, enrol, _) in
-                                     enumerate(trials)}, batch_size=4)
-        enrol = [joined[i] for i in range(len(trials))]
+        sets = {tuple(enrol) for _, enrol, _ in trials}  # each distinct set embedded once
+        joined = embed_waves(model, {key: torch.cat([wave_of(p) for p in key]) for key in sets}, batch_size=4)
+        enrol = [joined[tuple(enrol)] for _, enrol, _ in trials]
     from course.scoring import cosine_scores
 
     scores = cosine_scores(torch.stack(enrol), torch.stack([single[t] for _, _, t in trials]), mean)
@@ -343,7 +345,7 @@ systems = {"course model, SynthVox test": (small, sorted({p for _, a, b in sv_te
 enrolment = {}
 for name, (model, files, single, mean) in systems.items():
     for k in (1, 3):
-        trials = enrolment_trials(files, k, ENROL_TRIALS)
+        trials = enrolment_trials(files, k, ENROL_SETS)
         if not trials or len({lab for lab, _, _ in trials}) < 2:
             continue
         for how in (("average",) if k == 1 else ("average", "concatenate")):
