@@ -104,3 +104,15 @@ def test_a_trained_variant_is_scored_with_its_own_training_mean(corpus, tmp_path
     assert system.cost["train_cpu_s"] >= 0 and system.mean.shape == (16,)
     records = transfer.run_transfer(out=None, systems=[system], evalsets=sets_of(corpus)[:1], progress=False)
     assert records[0]["config"]["steps"] == 2
+
+
+def test_the_readme_transfer_table_is_the_table_command_output(capsys):
+    from course.experiments.__main__ import main
+    from course.paths import REPO_ROOT
+
+    assert main(["transfer", "--table"]) == 0
+    printed = "\n".join(line.rstrip() for line in capsys.readouterr().out.strip().splitlines())
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- transfer-table -->\n```\n", 1)[1].split("\n```\n<!-- /transfer-table -->", 1)[0]
+    assert block.strip() == printed, "README's transfer table is stale: paste `python -m course.experiments " \
+                                     "transfer --table` between its markers"
