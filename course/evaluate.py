@@ -17,6 +17,7 @@ The course's scoring protocol, one for every notebook and tool:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 import torch
@@ -32,7 +33,23 @@ from course.scoring import score_trials
 def embed_files(model, paths, device=None, batch_size: int = 16, progress: bool = False,
                 features=None) -> dict[Path, torch.Tensor]:
     """path → embedding (CPU float32) for each file, computed by ``model(features(wave), lengths)``."""
-    return embed_waves(model, {p: read(p)[0] for p in paths}, device, batch_size, progress, features)
+    return embed_waves(model, _Waves(paths), device, batch_size, progress, features)
+
+
+class _Waves(Mapping):
+    """path → waveform, read when asked: ``embed_waves`` keeps each file's features, never all its audio."""
+
+    def __init__(self, paths):
+        self.paths = list(paths)
+
+    def __getitem__(self, path):
+        return read(path)[0]
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self):
+        return len(self.paths)
 
 
 @torch.no_grad()
