@@ -40,3 +40,14 @@ def test_plain_pytest_collects_from_the_repository_root_without_pythonpath():
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "error" not in result.stdout.lower()
+
+
+def test_the_shared_conftest_imports_only_pytest_at_its_top():
+    # A conftest that fails to import (a missing torch, a bad path) stops the whole collection: its
+    # fixtures import what they need inside themselves.
+    import ast
+
+    tree = ast.parse((ROOT / "tests" / "conftest.py").read_text(encoding="utf-8"))
+    top = {alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names}
+    top |= {node.module for node in tree.body if isinstance(node, ast.ImportFrom)}
+    assert top <= {"pytest", "__future__"}, top

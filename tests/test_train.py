@@ -5,7 +5,19 @@ import torch
 
 from course import train
 from course.train import builders, cache
-from tests.toys import tiny_config
+from tests.toys import ToyChunks, tiny_config, toy_collate
+
+
+@pytest.fixture
+def toy_corpus(monkeypatch, tmp_path):
+    """Route the builders to the stand-in data and the caches to a temporary folder."""
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    monkeypatch.setattr(builders, "build_dataset", lambda config: ToyChunks())
+    original = builders.batch_stream
+    monkeypatch.setattr(builders, "batch_stream",
+                        lambda dataset, config, collate_fn=None, start_step=0, **kw: original(
+                            dataset, config, collate_fn or toy_collate, start_step, **kw))
+    return tmp_path
 
 
 @pytest.mark.slow
