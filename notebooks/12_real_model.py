@@ -52,7 +52,7 @@ import numpy as np
 import torch
 from IPython.display import Audio, display
 
-from course import fetch, pretrained
+from course import pretrained
 from course.audio import SAMPLE_RATE, read
 from course.data import council
 from course.data.corpus import load_trials
@@ -60,19 +60,8 @@ from course.env import is_smoke
 
 torch.set_num_threads(THREADS)
 cpu_start, wall_start = time.process_time(), time.perf_counter()
-try:
-    model, features = pretrained.speechbrain_ecapa(fetch_missing=not is_smoke())
-    head = pretrained.voxceleb_classifier(fetch_missing=not is_smoke())
-    root = council.corpus(max_seconds=MAX_SECONDS, fetch_missing=not is_smoke())
-    REAL = True
-except fetch.FetchError as error:
-    if not is_smoke():
-        raise
-    REAL = False
-    print("Smoke mode downloads nothing, and the real files are not cached here:")
-    print("  " + str(error).splitlines()[0])
-    print("→ the cells below run on stand-ins (an untrained narrow ECAPA, SynthVox clips); their numbers mean nothing.")
-    model, features, head, root = pretrained.stand_ins(SEED)
+# speechbrain_ecapa(), voxceleb_classifier() and council.corpus(), or the stand-ins in smoke mode
+model, features, head, root, REAL = pretrained.real_or_stand_ins(MAX_SECONDS, SEED)
 
 CHECK_CLAIMS = REAL and not is_smoke()  # a handful of 2-s clips (smoke mode) is too few to test claims
 parameters = sum(p.numel() for p in model.parameters())

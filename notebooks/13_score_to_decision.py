@@ -52,7 +52,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from course import fetch, metrics, pretrained
+from course import metrics, pretrained
 from course.audio import read
 from course.calibration import LinearCalibration, actual_dcf, bayes_threshold, cllr, min_cllr
 from course.data import council, default_corpus
@@ -65,17 +65,7 @@ from course.train import course_model
 
 torch.set_num_threads(THREADS)
 cpu_start, wall_start = time.process_time(), time.perf_counter()
-try:
-    real_model, _ = pretrained.speechbrain_ecapa(fetch_missing=not is_smoke())
-    council_root = council.corpus(max_seconds=MAX_SECONDS, fetch_missing=not is_smoke())
-    REAL = True
-except fetch.FetchError as error:
-    if not is_smoke():
-        raise
-    REAL = False
-    print("Smoke mode downloads nothing and the real files are not cached: stand-ins below, numbers mean nothing.")
-    print("  " + str(error).splitlines()[0])
-    real_model, _, _, council_root = pretrained.stand_ins(SEED)
+real_model, _, _, council_root, REAL = pretrained.real_or_stand_ins(MAX_SECONDS, SEED)  # as in notebook 12
 CHECK_CLAIMS = REAL and not is_smoke()
 
 synthvox_root = default_corpus()

@@ -8,7 +8,7 @@ import torch
 from course import train
 from course.train import loop
 from course.train.export import load_model, save_model
-from tests.toys import ToyChunks, tiny_config, toy_collate
+from tests.toys import ToyChunks, interrupt_after_first_checkpoint, tiny_config, toy_collate
 
 
 def run(config, **kwargs):
@@ -28,16 +28,7 @@ def test_an_interrupted_and_resumed_run_ends_with_bit_identical_weights(tmp_path
                          warmup_steps=2)
     uninterrupted = run(config)
     path = tmp_path / "run.pt"
-    save = loop.save_checkpoint
-
-    def save_then_stop(*args):
-        save(*args)
-        raise KeyboardInterrupt  # the learner stops the run right after a checkpoint
-
-    monkeypatch.setattr(loop, "save_checkpoint", save_then_stop)
-    with pytest.raises(KeyboardInterrupt):
-        run(config, checkpoint=path)
-    monkeypatch.setattr(loop, "save_checkpoint", save)
+    interrupt_after_first_checkpoint(monkeypatch, lambda: run(config, checkpoint=path))
     assert torch.load(path, weights_only=False)["state"]["step"] == stop_after
     resumed = run(config, checkpoint=path)
     a, b = weights(uninterrupted), weights(resumed)
@@ -140,16 +131,7 @@ def test_resume_is_exact_with_augmented_waveform_crops_in_a_worker(tmp_path, mon
                          num_workers=1, corpus=str(corpus))
     uninterrupted = train.fit(config, progress=False)
     path = tmp_path / "run.pt"
-    save = loop.save_checkpoint
-
-    def save_then_stop(*args):
-        save(*args)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(loop, "save_checkpoint", save_then_stop)
-    with pytest.raises(KeyboardInterrupt):
-        train.fit(config, progress=False, checkpoint=path)
-    monkeypatch.setattr(loop, "save_checkpoint", save)
+    interrupt_after_first_checkpoint(monkeypatch, lambda: train.fit(config, progress=False, checkpoint=path))
     resumed = train.fit(config, progress=False, checkpoint=path)
     a, b = weights(uninterrupted), weights(resumed)
     assert all(torch.equal(a[k], b[k]) for k in a)

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from course import train
-from course.train import distill, loop
+from course.train import distill
 from tests.synthvox_tiny import tiny_corpus
-from tests.toys import tiny_config
+from tests.toys import interrupt_after_first_checkpoint, tiny_config
 
 
 def test_the_distillation_loss_is_zero_for_targets_along_the_projection_and_two_against_them():
@@ -69,16 +69,7 @@ def test_a_distilled_run_resumes_bit_identically(corpus, tmp_path, monkeypatch):
     config = distill_config(corpus)
     uninterrupted = train.fit(config, progress=False)
     path = tmp_path / "run.pt"
-    save = loop.save_checkpoint
-
-    def save_then_stop(*args):
-        save(*args)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(loop, "save_checkpoint", save_then_stop)
-    with pytest.raises(KeyboardInterrupt):
-        train.fit(config, progress=False, checkpoint=path)
-    monkeypatch.setattr(loop, "save_checkpoint", save)
+    interrupt_after_first_checkpoint(monkeypatch, lambda: train.fit(config, progress=False, checkpoint=path))
     assert "projection" in torch.load(path, weights_only=False)
     resumed = train.fit(config, progress=False, checkpoint=path)
     assert resumed.losses == uninterrupted.losses

@@ -36,3 +36,23 @@ def tiny_config(**overrides):
                   steps=6, batch_size=4, lr=3e-3, device="cpu", checkpoint_every=3)
     values.update(overrides)
     return train.TrainConfig(**values)
+
+
+def interrupt_after_first_checkpoint(monkeypatch, fit) -> None:
+    """Run ``fit()`` until it has written its first checkpoint, then stop it as a learner's Ctrl-C would."""
+    import pytest
+
+    from course.train import loop
+
+    save = loop.save_checkpoint
+
+    def save_then_stop(*args):
+        save(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "save_checkpoint", save_then_stop)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fit()
+    finally:
+        monkeypatch.setattr(loop, "save_checkpoint", save)

@@ -43,28 +43,30 @@ def check_mean_max(cls) -> bool:
     for b, n in enumerate(lengths.tolist()):
         padded[b, :, n:] = 100.0  # garbage a pooling must not see
     padded.requires_grad_(True)
-    try:
-        out = pool(padded, lengths)
-    except Exception as error:  # noqa: BLE001
-        print(f"✗ forward raised {type(error).__name__}: {error}")
-        return False
+    out = _forward(pool, "forward", padded, lengths)
     if out is None:
-        print("✗ the pooling returned None (write pool())")
         return False
     ok = check(out, reference_mean_max(padded.detach(), lengths), name="[mean; max] over valid frames") and ok
     out.sum().backward()
     ok = check(padded.grad[1, :, 5:].abs().sum(), torch.tensor(0.0), name="no gradient into the padding") and ok
     full = torch.randn(2, 6, 7)  # no lengths: every frame is valid and pool() gets mask=None
-    try:
-        unmasked = pool(full)
-    except Exception as error:  # noqa: BLE001
-        print(f"✗ forward without lengths (mask=None) raised {type(error).__name__}: {error}")
-        return False
+    unmasked = _forward(pool, "forward without lengths (mask=None)", full)
     if unmasked is None:
-        print("✗ without lengths (mask=None) the pooling returned None")
         return False
     ok = check(unmasked, reference_mean_max(full, torch.tensor([7, 7])), name="[mean; max] with mask=None") and ok
     return ok
+
+
+def _forward(pool, label: str, *args):
+    """The learner's pooling on ``args``, or None with a ✗ line saying what went wrong."""
+    try:
+        out = pool(*args)
+    except Exception as error:  # noqa: BLE001 - the learner's code may raise anything
+        print(f"✗ {label} raised {type(error).__name__}: {error}")
+        return None
+    if out is None:
+        print(f"✗ {label}: the pooling returned None (write pool())")
+    return out
 
 
 def register_pooling(name: str, cls) -> type:
