@@ -248,20 +248,14 @@ def score(system: System, evalset: EvalSet) -> dict:
 
 
 def paired_difference(scores, reference_scores, labels, trials, n_boot: int = 1000, level: float = 0.95) -> dict:
-    """EER(system) − EER(reference) on the same trials, with a percentile interval from one bootstrap over
-    speakers applied to both (paired: the same resampled speakers score both systems), in fractions."""
-    import numpy as np
-
+    """EER(system) − EER(reference) on the same trials, paired over speakers
+    (``course.metrics.eer_difference_interval``), in fractions, in the records' format."""
     from course.data.corpus import speaker_of
-    from course.metrics import eer, speaker_bootstrap_weights, weighted_eer
+    from course.metrics import eer_difference_interval
 
-    weights = speaker_bootstrap_weights([speaker_of(a) for _, a, _ in trials], [speaker_of(b) for _, _, b in trials],
-                                        n_boot)
-    diffs = np.array([weighted_eer(scores, labels, w) - weighted_eer(reference_scores, labels, w) for w in weights])
-    diffs = diffs[np.isfinite(diffs)]
-    low, high = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
-    return {"diff": eer(scores, labels) - eer(reference_scores, labels), "low": float(low), "high": float(high),
-            "level": level}
+    d = eer_difference_interval(reference_scores, scores, labels, [speaker_of(a) for _, a, _ in trials],
+                                [speaker_of(b) for _, _, b in trials], n_boot=n_boot, level=level)
+    return {"diff": d["difference"], "low": d["low"], "high": d["high"], "level": level}
 
 
 def run_transfer(names=None, sets=SETS, out=DEFAULT_OUT, command: str = "", smoke: bool = False,
