@@ -57,11 +57,12 @@ from course.audio import SAMPLE_RATE, read
 from course.data import council
 from course.data.corpus import load_trials
 from course.env import is_smoke
+from course.real_material import real_or_stand_ins
 
 torch.set_num_threads(THREADS)
 cpu_start, wall_start = time.process_time(), time.perf_counter()
 # speechbrain_ecapa(), voxceleb_classifier() and council.corpus(), or the stand-ins in smoke mode
-model, features, head, root, REAL = pretrained.real_or_stand_ins(MAX_SECONDS, SEED)
+model, features, head, root, REAL = real_or_stand_ins(MAX_SECONDS, SEED)
 
 CHECK_CLAIMS = REAL and not is_smoke()  # a handful of 2-s clips (smoke mode) is too few to test claims
 parameters = sum(p.numel() for p in model.parameters())

@@ -52,7 +52,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from course import metrics, pretrained
+from course import metrics
 from course.audio import read
 from course.calibration import LinearCalibration, actual_dcf, bayes_threshold, cllr, min_cllr
 from course.data import council, default_corpus
@@ -60,12 +60,13 @@ from course.data.corpus import DEV_TRIAL_FILE, load_trials, speaker_of
 from course.embedding_cache import cached_embed_files
 from course.env import is_smoke
 from course.evaluate import embed_waves, mean_embedding, training_files, trial_files
+from course.real_material import real_or_stand_ins
 from course.scoring import score_trials
 from course.train import course_model
 
 torch.set_num_threads(THREADS)
 cpu_start, wall_start = time.process_time(), time.perf_counter()
-real_model, _, _, council_root, REAL = pretrained.real_or_stand_ins(MAX_SECONDS, SEED)  # as in notebook 12
+real_model, _, _, council_root, REAL = real_or_stand_ins(MAX_SECONDS, SEED)  # as in notebook 12
 CHECK_CLAIMS = REAL and not is_smoke()
 
 synthvox_root = default_corpus()
