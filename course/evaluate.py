@@ -1,4 +1,8 @@
-"""Evaluate a speaker-embedding model on a corpus's trial list: embed, score, measure.
+"""Evaluate a speaker-embedding model on a corpus's trial list: embed, score, measure, decide.
+
+One path, four steps: ``embed_files`` / ``embed_waves`` (the model's own features), the trials
+(``course.data.trials`` reads and writes every list format), ``score_embeddings`` (the protocol
+below), ``decide`` (a raw threshold, or a calibrated LLR at an operating point).
 
 The course's scoring protocol, one for every notebook and tool:
 
@@ -20,11 +24,13 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from course.audio import read
 from course.data.corpus import TRIAL_FILE, load_trials, read_split, speaker_of
 from course.data.dataset import collate
+from course.data.trials import trial_files
 from course.features import for_model
 from course.metrics import eer_interval, summary
 from course.scoring import score_trials
@@ -125,11 +131,6 @@ def embed_and_score(model, root: str | Path, device=None, mean="train", batch_si
     return score_embeddings(embeddings, trials, mean)
 
 
-def trial_files(trials) -> list[Path]:
-    """Every file a trial list ``[(label, a, b), ...]`` names, once, sorted."""
-    return sorted({p for _, a, b in trials for p in (a, b)})
-
-
 def score_embeddings(embeddings: dict, trials, mean: torch.Tensor | None = None, n_boot: int = 1000) -> dict:
     """The result of an evaluation: ``eer`` (a fraction), ``interval`` (``course.metrics.eer_interval``:
     low, high, trial and speaker counts), ``min_dcf`` (P_target 0.01), ``min_dcf_0.05``, ``scores``
@@ -144,3 +145,28 @@ def score_embeddings(embeddings: dict, trials, mean: torch.Tensor | None = None,
                             [speaker_of(b) for _, _, b in trials], n_boot=n_boot)
     return {"eer": table["eer_%"] / 100, "interval": interval, "min_dcf": table["min_dcf_0.01"],
             "min_dcf_0.05": table["min_dcf_0.05"], "scores": scores, "labels": labels}
+
+
+def decide(scores, calibration=None, threshold: float | None = None, p_target: float = 0.01,
+           c_miss: float = 1.0, c_fa: float = 1.0) -> dict:
+    """The decision for raw ``scores``, the last step of the evaluation path.
+
+    With a ``calibration`` (``course.calibration.LinearCalibration`` or its ``as_dict()``, as models
+    store it) the scores become LLRs and a trial is accepted when its LLR reaches the Bayes threshold
+    of the operating point (``p_target``, ``c_miss``, ``c_fa``). Without one only a raw ``threshold``
+    can decide, and it knows no operating point. Returns {"accept", "llr" (None uncalibrated),
+    "threshold", "on": "llr" | "score"}.
+    """
+    from course.calibration import LinearCalibration, bayes_threshold
+
+    s = np.atleast_1d(np.asarray(scores, dtype=np.float64))
+    if calibration is not None:
+        if isinstance(calibration, dict):
+            calibration = LinearCalibration(calibration["a"], calibration["b"], calibration.get("p_target", 0.5))
+        llr, cut = calibration(s), bayes_threshold(p_target, c_miss, c_fa)
+        return {"accept": llr >= cut, "llr": llr, "threshold": cut, "on": "llr"}
+    if threshold is None:
+        raise ValueError("decide: give a calibration (an LLR decision) or a raw score threshold")
+    if not np.all(np.isfinite(s)):
+        raise ValueError(f"scores: {int((~np.isfinite(s)).sum())} value(s) are NaN or infinite")
+    return {"accept": s >= threshold, "llr": None, "threshold": float(threshold), "on": "score"}

@@ -173,14 +173,13 @@ def positive_float(text: str) -> float:
 
 def decide_calibrated(score: float, calibration: dict, p_target: float, c_miss: float, c_fa: float) -> int:
     """Print the LLR of ``score`` and the decision of minimum expected cost at the operating point."""
-    from course.calibration import LinearCalibration, bayes_threshold
+    from course.evaluate import decide
 
-    llr = float(LinearCalibration(calibration["a"], calibration["b"])(score))
-    threshold = bayes_threshold(p_target, c_miss, c_fa)
-    decision = "same speaker" if llr >= threshold else "different speakers"
-    print(f"LLR: {llr:+.2f} (calibrated on the development trials)")
+    outcome = decide(score, calibration, p_target=p_target, c_miss=c_miss, c_fa=c_fa)
+    decision = "same speaker" if outcome["accept"][0] else "different speakers"
+    print(f"LLR: {outcome['llr'][0]:+.2f} (calibrated on the development trials)")
     print(f"decision: {decision} (P_target {p_target:g}, C_miss {c_miss:g}, C_fa {c_fa:g}: accept when LLR ≥ "
-          f"{threshold:.2f})")
+          f"{outcome['threshold']:.2f})")
     return 0
 
 
@@ -230,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     eer = info.get("eer")
     where = f" (EER {100 * eer:.2f}% on the development trials)" if eer is not None and args.threshold is None else ""
-    decision = "same speaker" if value >= threshold else "different speakers"
+    from course.evaluate import decide
+
+    decision = "same speaker" if decide(value, threshold=threshold)["accept"][0] else "different speakers"
     print(f"decision: {decision} (threshold {threshold:.4f}{where})")
     return 0
 

@@ -32,7 +32,7 @@ def test_malformed_split_line_is_named_with_its_number(corpus, tmp_path):
 
 def test_malformed_trial_line_is_named_with_its_number(tmp_path):
     (tmp_path / "veri_test2.txt").write_text("1 a.wav b.wav\nmaybe a.wav b.wav\n")
-    with pytest.raises(ValueError, match="veri_test2.txt, line 2"):
+    with pytest.raises(ValueError, match=r"veri_test2.txt: 1 malformed trial line\(s\).*line 2"):
         load_trials(tmp_path)
 
 
@@ -45,7 +45,7 @@ def test_trials_naming_missing_files_report_the_count_and_the_first(tmp_path):
 def test_missing_root_and_missing_lists_are_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="corpus root not found"):
         load_trials(tmp_path / "nowhere")
-    with pytest.raises(FileNotFoundError, match="veri_test2.txt not found"):
+    with pytest.raises(FileNotFoundError, match="veri_test2.txt: trial list not found"):
         load_trials(tmp_path)
 
 

@@ -4,7 +4,7 @@ A corpus root holds ``wav/<speaker>/<session>/<utt>.wav`` (or ``.flac``),
 ``iden_split.txt`` (``1|2|3 path``: 1 train, 2 validation, 3 test) and
 ``veri_test2.txt`` (``1|0 enrol test``, the test trials) and, where the corpus has development
 speakers, ``veri_dev.txt`` (their trials: where thresholds and calibrations are chosen); paths
-are relative to ``wav/``.
+are relative to ``wav/``. Trial lists are read by ``course.data.trials`` (Kaldi's format too).
 Every reader checks what it reads and names the file and line when it is wrong.
 """
 
@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 from course.audio import SAMPLE_RATE
+from course.data.trials import read_trials, trial_files
 
 SPLIT_FILE, TRIAL_FILE, DEV_TRIAL_FILE = "iden_split.txt", "veri_test2.txt", "veri_dev.txt"
 SPLIT_CODES = {"train": ("1",), "val": ("2",), "dev": ("2",), "test": ("3",), "train+val": ("1", "2")}
@@ -56,24 +57,19 @@ def read_split(root: str | Path, split: str = "train", check: bool = True) -> li
 
 def load_trials(root: str | Path, trial_file: str | Path = TRIAL_FILE,
                 check: bool = True) -> list[tuple[int, Path, Path]]:
-    """(label, enrol path, test path) for each line ``1|0 enrol test`` of the trial list."""
+    """(label, enrol path, test path) of each trial of ``root``'s list (either format of
+    ``course.data.trials``), the paths resolved under ``root/wav``."""
     root = _root(root)
     path = trial_file if Path(trial_file).is_absolute() else root / trial_file
-    trials = []
-    for number, fields in _lines(Path(path)):
-        if len(fields) != 3 or fields[0] not in ("0", "1"):
-            raise ValueError(f"{path}, line {number}: expected '1|0 enrol.wav test.wav', got {' '.join(fields)!r}")
-        trials.append((int(fields[0]), root / "wav" / fields[1], root / "wav" / fields[2]))
-    if not trials:
-        raise ValueError(f"{path}: no trials")
+    trials = [(label, root / "wav" / a, root / "wav" / b) for label, a, b in read_trials(path)]
     if check:
-        check_files_exist(sorted({p for _, a, b in trials for p in (a, b)}), str(path))
+        check_files_exist(trial_files(trials), str(path))
     return trials
 
 
 def test_utterances(root: str | Path) -> list[Path]:
     """Every file the trial list names, sorted and without duplicates."""
-    return sorted({p for _, a, b in load_trials(root) for p in (a, b)})
+    return trial_files(load_trials(root))
 
 
 def speaker_of(path: str | Path) -> str:

