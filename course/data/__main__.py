@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     prep.add_argument("--speakers", type=int, default=None, help="training speakers to keep (default: all)")
     prep.add_argument("--utts", type=int, default=None, help="utterances per training speaker (default: all)")
     prep.add_argument("--trials", type=Path, default=None,
-                      help="official trial list (veri_test2.txt, list_test_all2.txt, list_test_hard2.txt)")
+                      help="official trial list (veri_test2.txt, list_test_all2.txt, list_test_hard2.txt), "
+                           "or a Kaldi trials file (enrol test target|nontarget)")
     prep.add_argument("--train-root", type=Path, default=None,
                       help="a VoxCeleb2 dev root to train on instead of VoxCeleb1 dev (needed for Vox1-E/H)")
     prep.add_argument("--dev-speakers", type=int, default=None,
