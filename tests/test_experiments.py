@@ -1,5 +1,6 @@
 """The shoot-out command: a tiny run writes the results file, resumes without retraining, filters
-with --only, splits runs over torchrun ranks; unknown names and bad files are clear errors."""
+with --only; unknown names and bad files are clear errors. (Planning, resume and the split over
+torchrun ranks, without training: tests/test_experiments_planning.py.)"""
 
 import json
 
@@ -80,17 +81,6 @@ def test_a_tiny_shootout_writes_resumes_and_filters(tiny, tmp_path, counted, cap
 
 
 @pytest.mark.slow
-def test_runs_are_split_over_torchrun_ranks(tiny, tmp_path, counted, monkeypatch):
-    monkeypatch.setenv("RANK", "1")
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    monkeypatch.setenv("LOCAL_RANK", "1")
-    out = tmp_path / "rank1.jsonl"
-    run_shootout(steps=2, seeds=2, only=["TAP", "TSTP"], out=out, corpus=str(tiny), progress=False)
-    # seed-major order (TAP 0, TSTP 0, TAP 1, TSTP 1): rank 1 takes the 2nd and the 4th
-    assert counted == [("ECAPA+TSTP", 0), ("ECAPA+TSTP", 1)]
-    assert all(r["config"]["device"] == "cpu" for r in read_results(out))  # trained alone: no process group
-
-
 def test_unknown_names_are_a_clear_error(capsys):
     with pytest.raises(ValueError, match="unknown system.*'Pooly'.*known: ECAPA\\+TAP"):
         resolve(["TSTP", "Pooly"])
