@@ -3,7 +3,7 @@ every dependency at its lowest declared version runs notebooks 00, 03, 04 and 06
 
 Colab installs the package over its own (older or newer) torch, numpy and ipywidgets, so a
 lower bound that is too low is a notebook that breaks there. The environment is built once
-under ``<data>/cache/venvs/lowest-<hash of the bounds>`` (torch 2.1 and its CUDA libraries:
+under ``<data>/cache/venvs/lowest-<hash of the bounds>`` (torch 2.3 and its CUDA libraries:
 several GB from PyPI the first time), so this test is opt-in: ``COURSE_TEST_LOWEST=1 pytest
 tests/test_lowest_versions.py``. Without it the test is skipped and says how to run it.
 """

@@ -61,13 +61,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def transfer_main(args, argv) -> int:
-    from course.experiments.transfer import format_table, latest, run_transfer, variants
+    from course.experiments.transfer import format_table, latest, read_transfer, run_transfer, variants
 
     if args.list:
         print("\n".join(variants()))
         return 0
     if args.table:
-        records = [r for r in read_results_loose(args.out) if r.get("benchmark") == "transfer"]
+        records = read_transfer(args.out)
         if not records:
             print(f"error: no transfer results in {args.out}", file=sys.stderr)
             return 2
@@ -82,17 +82,6 @@ def transfer_main(args, argv) -> int:
         return 2
     print(format_table(records))
     return 0
-
-
-def read_results_loose(path) -> list[dict]:
-    """Every JSON line of ``path`` (the transfer file's records are not shoot-out runs)."""
-    import json
-    from pathlib import Path
-
-    path = Path(path)
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def main(argv=None) -> int:

@@ -296,6 +296,24 @@ def run_transfer(names=None, sets=SETS, out=DEFAULT_OUT, command: str = "", smok
     return records
 
 
+def read_transfer(path: str | Path = DEFAULT_OUT) -> list[dict]:
+    """The transfer records of ``path`` ([] when it does not exist); a malformed line is a clear error."""
+    import json
+
+    path = Path(path)
+    if not path.exists():
+        return []
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            record = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}:{number}: not a JSON line ({error.msg})") from None
+        if record is not None and record.get("benchmark") == "transfer":
+            records.append(record)
+    return records
+
+
 def latest(records: list[dict]) -> list[dict]:
     """The last record of each (system, set), in the order systems first appear."""
     by = {}
