@@ -8,7 +8,7 @@ import torch
 from course import train
 from course.train import loop
 from course.train.export import load_model, save_model
-from tests.toys import ToyChunks, interrupt_after_first_checkpoint, tiny_config, toy_collate
+from tests.toys import ToyChunks, stop_at_first_checkpoint, tiny_config, toy_collate
 
 
 def run(config, **kwargs):
@@ -22,13 +22,14 @@ def weights(result):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_after", [3, 4])  # at and off an epoch boundary (3 batches an epoch)
-def test_an_interrupted_and_resumed_run_ends_with_bit_identical_weights(tmp_path, monkeypatch, stop_after):
+def test_an_interrupted_and_resumed_run_ends_with_bit_identical_weights(tmp_path, stop_after):
     config = tiny_config(steps=9, checkpoint_every=stop_after, margin_schedule={"initial": 0.0, "final": 0.2,
                                                                               "start": 0, "stop": 5, "kind": "linear"},
                          warmup_steps=2)
     uninterrupted = run(config)
     path = tmp_path / "run.pt"
-    interrupt_after_first_checkpoint(monkeypatch, lambda: run(config, checkpoint=path))
+    stopped = run(config, checkpoint=path, hooks=stop_at_first_checkpoint(config))
+    assert stopped.losses == uninterrupted.losses[:stop_after]
     assert torch.load(path, weights_only=False)["state"]["step"] == stop_after
     resumed = run(config, checkpoint=path)
     a, b = weights(uninterrupted), weights(resumed)
@@ -123,7 +124,7 @@ def test_a_saved_model_loads_back_with_its_threshold(tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_is_exact_with_augmented_waveform_crops_in_a_worker(tmp_path, monkeypatch):
+def test_resume_is_exact_with_augmented_waveform_crops_in_a_worker(tmp_path):
     from tests.synthvox_tiny import tiny_corpus
 
     corpus = tiny_corpus(tmp_path)
@@ -131,7 +132,7 @@ def test_resume_is_exact_with_augmented_waveform_crops_in_a_worker(tmp_path, mon
                          num_workers=1, corpus=str(corpus))
     uninterrupted = train.fit(config, progress=False)
     path = tmp_path / "run.pt"
-    interrupt_after_first_checkpoint(monkeypatch, lambda: train.fit(config, progress=False, checkpoint=path))
+    train.fit(config, progress=False, checkpoint=path, hooks=stop_at_first_checkpoint(config))
     resumed = train.fit(config, progress=False, checkpoint=path)
     a, b = weights(uninterrupted), weights(resumed)
     assert all(torch.equal(a[k], b[k]) for k in a)
