@@ -6,8 +6,8 @@ applies) → cross-entropy → optimiser. Around it:
 - a progress bar with loss, accuracy and throughput (utterances per second);
 - every ``val_every`` steps, the EER on the corpus's trial list (``validate``);
 - with a checkpoint path, the full state (model, head, optimiser, schedulers,
-  gradient scaler, history, random states) every ``checkpoint_every`` steps and at
-  the end, written to a temporary file then renamed; ``fit`` resumes from it and
+  gradient scaler, history, random states) every ``checkpoint_every`` steps, at
+  the end and where a hook stops the run, written to a temporary file then renamed; ``fit`` resumes from it and
   finishes with bit-identical weights (batches and crops are drawn from
   (seed, epoch, item), so they need no state);
 - a NaN or infinite loss stops the run with ``TrainingDiverged``, before the bad
