@@ -306,32 +306,26 @@ if not is_smoke() and not GPU_PATH:
 # the history) every `checkpoint_every` steps to a temporary file then renames it, so that a crash never
 # leaves half a file; called again with the same path it resumes. Because crops and batches are
 # drawn from (seed, epoch, item), the resumed run ends with *bit-identical* weights. Here, on a tiny
-# model: stop a run after 3 steps, resume it, and compare with a run that never stopped.
+# model: stop a run after 3 steps, resume it, and compare with a run that never stopped. The stop is a
+# *hook* (`course.train.hooks.Hooks`): `fit` asks `should_stop(state)` after every step and, when it
+# says yes, writes a checkpoint and returns; `on_step` and `on_validate` are the hooks for watching a
+# run (`callback=` of the live curves above is a shorthand for them).
 
 # %%
 import tempfile
 from pathlib import Path
 
-from course.train import loop
+from course.train.hooks import Hooks
 
 tiny = train.small_config(POOLING, steps=6, batch_size=8, chunk_frames=100, checkpoint_every=3, warmup_steps=0,
                           model_kwargs={"channels": 16, "embed_dim": 16, "scale": 4, "se_bottleneck": 8,
                                         "flavour": "speechbrain"})
+stop_after_three = Hooks(should_stop=lambda state: state["step"] == 3)  # as if the learner pressed stop
 with tempfile.TemporaryDirectory() as folder:
     path = Path(folder) / "run.pt"
-    save = loop.save_checkpoint
-
-    def save_then_stop(*args):
-        save(*args)
-        raise KeyboardInterrupt  # as if the learner pressed stop right after the checkpoint
-
-    loop.save_checkpoint = save_then_stop
-    try:
-        train.fit(tiny, progress=False, checkpoint=path)
-    except KeyboardInterrupt:
-        print(f"stopped after step {torch.load(path, weights_only=False)['state']['step']}")
-    finally:
-        loop.save_checkpoint = save
+    stopped = train.fit(tiny, progress=False, checkpoint=path, hooks=stop_after_three)
+    print(f"stopped after step {len(stopped.losses)}; the checkpoint holds step "
+          f"{torch.load(path, weights_only=False)['state']['step']}")
     resumed = train.fit(tiny, progress=False, checkpoint=path)
 straight = train.fit(tiny, progress=False)
 same = all(torch.equal(a, b) for a, b in zip(resumed.model.state_dict().values(),

@@ -157,7 +157,7 @@ def test_56_an_inf_sample_in_a_trial_file_is_named_before_training(corpus, tmp_p
 def test_57_a_missing_development_list_is_named_before_training(corpus, tmp_path, capsys):
     (corpus / "veri_dev.txt").unlink()
     rc, err = smoke(capsys, tmp_path / "run", f"corpus={corpus}", "val_every=0")
-    assert rc == 2 and "veri_dev.txt not found" in err and "--no-validate" in err
+    assert rc == 2 and "veri_dev.txt: trial list not found" in err and "--no-validate" in err
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
 
 

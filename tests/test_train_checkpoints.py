@@ -8,7 +8,7 @@ import torch
 from course import train
 from course.train import loop
 from course.train.export import load_model, save_model
-from tests.toys import ToyChunks, interrupt_after_first_checkpoint, tiny_config, toy_collate
+from tests.toys import ToyChunks, stop_at_first_checkpoint, tiny_config, toy_collate
 
 
 def run(config, **kwargs):
@@ -22,13 +22,14 @@ def weights(result):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_after", [3, 4])  # at and off an epoch boundary (3 batches an epoch)
-def test_an_interrupted_and_resumed_run_ends_with_bit_identical_weights(tmp_path, monkeypatch, stop_after):
+def test_an_interrupted_and_resumed_run_ends_with_bit_identical_weights(tmp_path, stop_after):
     config = tiny_config(steps=9, checkpoint_every=stop_after, margin_schedule={"initial": 0.0, "final": 0.2,
                                                                               "start": 0, "stop": 5, "kind": "linear"},
                          warmup_steps=2)
     uninterrupted = run(config)
     path = tmp_path / "run.pt"
-    interrupt_after_first_checkpoint(monkeypatch, lambda: run(config, checkpoint=path))
+    stopped = run(config, checkpoint=path, hooks=stop_at_first_checkpoint(config))
+    assert stopped.losses == uninterrupted.losses[:stop_after]
     assert torch.load(path, weights_only=False)["state"]["step"] == stop_after
     resumed = run(config, checkpoint=path)
     a, b = weights(uninterrupted), weights(resumed)
@@ -52,6 +53,62 @@ def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path):
 def test_a_missing_checkpoint_is_a_clear_error_where_one_is_required(tmp_path):
     with pytest.raises(loop.CheckpointError, match="not found"):
         load_model(tmp_path / "nothing.pt")
+
+
+def a_later_version(path):
+    from course.train import integrity
+
+    payload = torch.load(path.with_name("good.pt"), weights_only=False)
+    torch.save(integrity.seal({**payload, "format": "course.train/99"}), path)  # sound, but not for this course
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda path: None, "checkpoint not found"),
+    (lambda path: path.mkdir(), "is a folder; pass a file"),
+    (lambda path: path.write_bytes(b"\x00garbage"), "is unreadable or corrupt"),
+    (lambda path: path.write_bytes(path.with_name("good.pt").read_bytes()[:500]), "is unreadable or corrupt"),
+    (lambda path: torch.save({"weights": torch.zeros(3)}, path), "is not a course checkpoint or model file"),
+    (lambda path: torch.save(torch.zeros(3), path), "is not a course checkpoint or model file"),
+    (a_later_version, "has format 'course.train/99', which this version of the course does not read"),
+], ids=["missing", "folder", "garbage", "truncated", "other-torch-dict", "a-tensor", "other-version"])
+def test_the_one_reader_names_the_file_and_what_is_wrong(tmp_path, make, message):
+    from course.train.checkpoints import read_checkpoint
+
+    run(tiny_config(steps=1), checkpoint=tmp_path / "good.pt")
+    path = tmp_path / "bad.pt"
+    make(path)
+    with pytest.raises(loop.CheckpointError, match=message) as error:
+        read_checkpoint(path)
+    assert str(path) in str(error.value)
+    with pytest.raises(loop.CheckpointError, match=message):  # every reader goes through it
+        load_model(path)
+
+
+def test_a_model_file_is_not_resumed_from_and_a_checkpoint_is_not_a_cached_result(tmp_path):
+    from course.train.cache import load_result
+
+    config = tiny_config(steps=1)
+    result = run(config, checkpoint=tmp_path / "run.pt")
+    save_model(tmp_path / "model.pt", result)
+    with pytest.raises(loop.CheckpointError, match=r"model.pt is a model file \(course.model/1\), not a training"):
+        run(config, checkpoint=tmp_path / "model.pt")
+    with pytest.raises(loop.CheckpointError, match=r"run.pt is a training checkpoint .*, not a model file"):
+        load_result(tmp_path / "run.pt", config)
+
+
+def test_a_corrupt_cache_file_is_retrained_not_fatal(tmp_path, monkeypatch, capsys):
+    from course.train import cache
+
+    config = tiny_config(steps=1, corpus=str(tmp_path))  # the data come from ToyChunks (``run``)
+    path = tmp_path / "cached.pt"
+    path.write_bytes(b"torn")
+    monkeypatch.setattr(cache, "cache_path", lambda config: path)
+    monkeypatch.setattr(cache, "fit", lambda config, **kwargs: run(config))
+    monkeypatch.setattr(cache, "test_evaluation", lambda model, root: None)
+    result = cache.cached_fit(config, progress=False)
+    assert not result.from_cache
+    assert f"cached model unreadable, retraining: checkpoint {path} is unreadable" in capsys.readouterr().out
+    assert cache.cached_fit(config, progress=False).from_cache  # the retrained result replaced the torn file
 
 
 class PoisonedChunks(ToyChunks):
@@ -123,7 +180,7 @@ def test_a_saved_model_loads_back_with_its_threshold(tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_is_exact_with_augmented_waveform_crops_in_a_worker(tmp_path, monkeypatch):
+def test_resume_is_exact_with_augmented_waveform_crops_in_a_worker(tmp_path):
     from tests.synthvox_tiny import tiny_corpus
 
     corpus = tiny_corpus(tmp_path)
@@ -131,7 +188,7 @@ def test_resume_is_exact_with_augmented_waveform_crops_in_a_worker(tmp_path, mon
                          num_workers=1, corpus=str(corpus))
     uninterrupted = train.fit(config, progress=False)
     path = tmp_path / "run.pt"
-    interrupt_after_first_checkpoint(monkeypatch, lambda: train.fit(config, progress=False, checkpoint=path))
+    train.fit(config, progress=False, checkpoint=path, hooks=stop_at_first_checkpoint(config))
     resumed = train.fit(config, progress=False, checkpoint=path)
     a, b = weights(uninterrupted), weights(resumed)
     assert all(torch.equal(a[k], b[k]) for k in a)

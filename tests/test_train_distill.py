@@ -6,7 +6,7 @@ import torch
 from course import train
 from course.train import distill
 from tests.synthvox_tiny import tiny_corpus
-from tests.toys import interrupt_after_first_checkpoint, tiny_config
+from tests.toys import stop_at_first_checkpoint, tiny_config
 
 
 def test_the_distillation_loss_is_zero_for_targets_along_the_projection_and_two_against_them():
@@ -65,11 +65,11 @@ def distill_config(corpus, **overrides):
 
 
 @pytest.mark.slow
-def test_a_distilled_run_resumes_bit_identically(corpus, tmp_path, monkeypatch):
+def test_a_distilled_run_resumes_bit_identically(corpus, tmp_path):
     config = distill_config(corpus)
     uninterrupted = train.fit(config, progress=False)
     path = tmp_path / "run.pt"
-    interrupt_after_first_checkpoint(monkeypatch, lambda: train.fit(config, progress=False, checkpoint=path))
+    train.fit(config, progress=False, checkpoint=path, hooks=stop_at_first_checkpoint(config))
     assert "projection" in torch.load(path, weights_only=False)
     resumed = train.fit(config, progress=False, checkpoint=path)
     assert resumed.losses == uninterrupted.losses

@@ -4,6 +4,7 @@ import torch
 from torch.utils.data import Dataset
 
 from course import train
+from course.train.hooks import Hooks
 
 
 class ToyChunks(Dataset):
@@ -38,21 +39,7 @@ def tiny_config(**overrides):
     return train.TrainConfig(**values)
 
 
-def interrupt_after_first_checkpoint(monkeypatch, fit) -> None:
-    """Run ``fit()`` until it has written its first checkpoint, then stop it as a learner's Ctrl-C would."""
-    import pytest
-
-    from course.train import loop
-
-    save = loop.save_checkpoint
-
-    def save_then_stop(*args):
-        save(*args)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(loop, "save_checkpoint", save_then_stop)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            fit()
-    finally:
-        monkeypatch.setattr(loop, "save_checkpoint", save)
+def stop_at_first_checkpoint(config) -> Hooks:
+    """Hooks that stop a run, as a learner pressing stop would, right after its first checkpoint
+    (step ``config.checkpoint_every``), leaving that checkpoint to resume from."""
+    return Hooks(should_stop=lambda state: state["step"] == config.checkpoint_every)

@@ -20,6 +20,7 @@ import torch
 from course.env import is_smoke
 from course.paths import cache_dir
 from course.train import builders
+from course.train.checkpoints import MODEL_FORMAT, CheckpointError, load_weights, read_checkpoint, scoring_recipe
 from course.train.config import TrainConfig
 from course.train.loop import TrainResult, fit
 
@@ -112,8 +113,8 @@ def cached_fit(config: TrainConfig, progress: bool = True, callback=None) -> Tra
     if path.exists():
         try:
             return load_result(path, config)
-        except Exception as error:  # noqa: BLE001 - a torn or stale file is retrained, never fatal
-            print(f"cached model {path.name} unreadable ({type(error).__name__}); retraining")
+        except CheckpointError as error:  # a torn, damaged or stale file is retrained, never fatal
+            print(f"cached model unreadable, retraining: {error}")
     result = fit(config, progress=progress, callback=callback)
     result.test = test_evaluation(result.model, builders.corpus_root(config))
     save_result(path, result)
@@ -139,19 +140,18 @@ def save_result(path: Path, result: TrainResult) -> None:
 
 
 def load_result(path: Path, config: TrainConfig) -> TrainResult:
-    from course.train.checkpoints import read_checkpoint
-
-    payload = read_checkpoint(path)  # a file whose digest no longer matches is an error: retrained
+    """The cached run at ``path``; any problem with the file is a ``CheckpointError`` (``cached_fit`` retrains)."""
+    payload = read_checkpoint(path, formats=(MODEL_FORMAT,))  # a file whose digest no longer matches is an error
     model = builders.build_model(config)
-    model.load_state_dict(payload["model"])
+    load_weights(path, model, payload["model"], config.model)
     num_classes, embed_dim = payload["head_shape"]
     head = builders.build_head(config, embed_dim, num_classes)
-    head.load_state_dict(payload["head"])
+    load_weights(path, head, payload["head"], config.head)
+    recipe = scoring_recipe(payload)
     return TrainResult(model.eval(), head.eval(), payload["losses"], config, payload["accuracies"],
-                       payload["seconds"], from_cache=True, history=payload.get("history", []),
-                       threshold=payload.get("threshold"), score_mean=payload.get("score_mean"),
-                       cpu_seconds=payload.get("cpu_seconds", 0.0), test=payload.get("test"),
-                       calibration=payload.get("calibration"))
+                       payload["seconds"], from_cache=True, history=recipe["history"], threshold=recipe["threshold"],
+                       score_mean=recipe["score_mean"], cpu_seconds=payload.get("cpu_seconds", 0.0),
+                       test=payload.get("test"), calibration=recipe["calibration"])
 
 
 def course_model(pooling: str = "ASTP", progress: bool = True, callback=None) -> TrainResult:

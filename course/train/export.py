@@ -2,9 +2,10 @@
 
 ``save_model(path, result)`` writes the model and head weights, the config, the
 validation history, and the scoring recipe (the mean embedding to subtract and
-the cosine threshold at the validation EER). ``load_model(path)`` rebuilds the
-model from it; it also reads ``cached_fit``'s files and training checkpoints
-(``course.train.loop.save_checkpoint``), so ``course.verify`` takes any of them.
+the cosine threshold at the validation EER): a model file (``checkpoints.MODEL_FORMAT``).
+``load_model(path)`` rebuilds the model from it; it also reads ``cached_fit``'s files and
+training checkpoints, through the one reader (``checkpoints.read_checkpoint``), so
+``course.verify`` takes any of them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from pathlib import Path
 import torch
 
 from course.train import builders
-from course.train.checkpoints import CheckpointError, read_checkpoint, write_payload
+from course.train.checkpoints import (
+    MODEL_FORMAT,
+    CheckpointError,
+    load_weights,
+    read_checkpoint,
+    scoring_recipe,
+    write_payload,
+)
 from course.train.config import TrainConfig
 
 
@@ -22,7 +30,7 @@ def save_model(path: str | Path, result, extra: dict | None = None) -> Path:
     """Write ``result`` (a ``TrainResult``) to ``path`` atomically (unique temporary file, renamed)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"format": "course.model/1", "config": result.config.to_dict(), "model": result.model.state_dict(),
+    payload = {"format": MODEL_FORMAT, "config": result.config.to_dict(), "model": result.model.state_dict(),
                "head": result.head.state_dict(), "head_shape": tuple(result.head.weight.shape),
                "losses": result.losses, "accuracies": result.accuracies, "seconds": result.seconds,
                "cpu_seconds": result.cpu_seconds, "history": result.history, "threshold": result.threshold,
@@ -46,20 +54,9 @@ def load_model(path: str | Path) -> tuple[torch.nn.Module, dict]:
         model = builders.build_model(config)
     except (ValueError, TypeError) as error:  # a model or pooling name this version does not have
         raise CheckpointError(f"{path}: its config does not fit this version of the course ({error})") from None
-    try:
-        model.load_state_dict(payload["model"])
-    except RuntimeError as error:
-        raise CheckpointError(f"{path}: the weights do not fit {config.model} ({error})") from None
+    load_weights(path, model, payload["model"], config.model)
     bad = [name for name, t in model.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
     if bad:  # NaN weights give NaN scores, which would read as confident "different speakers"
         raise CheckpointError(f"{path}: {len(bad)} weight tensor(s) hold NaN or inf, e.g. {bad[0]}; "
                               "the run diverged or the file is damaged")
-    state = payload.get("state", {})
-    history = payload.get("history") or state.get("history") or []
-    last = history[-1] if history else {}
-    info = {"config": config, "history": [{k: v for k, v in h.items() if k != "mean"} for h in history],
-            "threshold": payload.get("threshold", last.get("threshold")),
-            "score_mean": payload.get("score_mean", last.get("mean")),
-            "calibration": payload.get("calibration", last.get("calibration")),
-            "eer": last.get("eer")}
-    return model.eval(), info
+    return model.eval(), {"config": config, **scoring_recipe(payload)}

@@ -6,13 +6,15 @@ applies) → cross-entropy → optimiser. Around it:
 - a progress bar with loss, accuracy and throughput (utterances per second);
 - every ``val_every`` steps, the EER on the corpus's trial list (``validate``);
 - with a checkpoint path, the full state (model, head, optimiser, schedulers,
-  gradient scaler, history, random states) every ``checkpoint_every`` steps and at
-  the end, written to a temporary file then renamed; ``fit`` resumes from it and
+  gradient scaler, history, random states) every ``checkpoint_every`` steps, at
+  the end and where a hook stops the run, written to a temporary file then renamed; ``fit`` resumes from it and
   finishes with bit-identical weights (batches and crops are drawn from
   (seed, epoch, item), so they need no state);
 - a NaN or infinite loss stops the run with ``TrainingDiverged``, before the bad
   step touches the weights; the last checkpoint written is the last good one;
-- with ``log_dir``, ``log.csv`` (one row a step) and ``history.json`` (validations);
+- with ``log_dir``, ``log.csv`` (one row a step) and ``history.json`` (validations), rewritten every
+  ``log_every`` steps;
+- ``hooks`` (``course.train.hooks``) to watch the run (live plots, reports) or stop it early, resumably;
 - under torchrun, DistributedDataParallel; only rank 0 logs, validates and writes.
 """
 
@@ -33,8 +35,9 @@ from tqdm.auto import tqdm
 from course.env import device as default_device
 from course.env import seed_everything, torch_threads
 from course.train import builders, distributed
-from course.train.checkpoints import CheckpointError, load_checkpoint, read_checkpoint, save_checkpoint
+from course.train.checkpoints import CheckpointError, load_checkpoint, read_checkpoint, save_checkpoint, without_means
 from course.train.config import TrainConfig
+from course.train.hooks import Hooks, from_callback
 
 __all__ = ["CheckpointError", "TrainResult", "TrainingDiverged", "fit", "load_checkpoint", "read_checkpoint",
            "save_checkpoint"]
@@ -115,23 +118,31 @@ def cpu_time() -> float:
 
 def fit(config: TrainConfig, progress: bool = True, checkpoint: str | Path | None = None,
         dataset=None, collate_fn=None, model: nn.Module | None = None, log_dir: str | Path | None = None,
-        callback=None, validate: bool = False) -> TrainResult:
+        callback=None, validate: bool = False, hooks: Hooks | None = None, log_every: int = 50) -> TrainResult:
     """Train ``config.model`` with ``config.head`` for ``config.steps`` steps.
 
     checkpoint: a file to save to every ``config.checkpoint_every`` steps and to resume
         from when it exists (same config required).
     dataset (with ``.num_speakers``), collate_fn, model: use these instead of the
         configured ones (tests, custom data or models).
-    log_dir: write ``log.csv``, ``history.json`` and ``config.json`` there.
-    callback: ``callback(state)`` after every validation and every 10 steps, with
-        ``state`` = {"step", "losses", "accuracies", "history", "steps"} (live plots).
+    log_dir: write ``log.csv``, ``history.json`` and ``config.json`` there, every ``log_every`` steps
+        and at the end.
+    callback: ``callback(state)`` after every validation and every 10 steps (``hooks.from_callback``).
     validate: validate at the end even when ``config.val_every`` is 0.
+    hooks: ``Hooks(on_step, on_validate, should_stop, every)`` (``course.train.hooks``); a run stopped by
+        ``should_stop`` returns what it trained so far, and its checkpoint resumes it.
     """
+    if callback is not None and hooks is not None:
+        raise ValueError("pass callback or hooks, not both (hooks.from_callback(callback) makes hooks of it)")
+    if isinstance(log_every, bool) or not isinstance(log_every, int) or log_every < 1:
+        raise ValueError(f"log_every: expected a whole number of steps ≥ 1, got {log_every!r}")
+    hooks = from_callback(callback) if callback is not None else hooks or Hooks()
     with torch_threads(config.threads):
-        return _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, callback, validate)
+        return _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, hooks, validate, log_every)
 
 
-def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, callback, validate) -> TrainResult:
+def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, hooks, validate, log_every
+         ) -> TrainResult:
     seed_everything(config.seed)
     device = resolve_device(config)
     context = distributed.setup(device.type)
@@ -224,27 +235,32 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, call
         last = state["step"] == config.steps
         state["seconds"], state["cpu_seconds"] = time.perf_counter() - start, cpu_time() - cpu_start
         due = bool(config.val_every) and state["step"] % config.val_every == 0
+        view = hook_state(state, config)
         if root is not None and context.main and (due or (last and (validate or config.val_every))):
             outcome = validate_now(model, root, device)
             state["history"].append({"step": state["step"], "seconds": round(state["seconds"], 2),
                                      "cpu_seconds": round(state["cpu_seconds"], 2), **outcome})
             bar.set_postfix(loss=f"{loss_value:.3f}", eer=f"{100 * outcome['eer']:.2f}%", refresh=True)
-            if callback is not None:
-                callback(snapshot(state, config))
-        elif callback is not None and context.main and (state["step"] % 10 == 0 or last):
-            callback(snapshot(state, config))
-        if checkpoint is not None and context.main and (last or state["step"] % max(1, config.checkpoint_every) == 0):
-            save_checkpoint(checkpoint, config, parts, state)
+            if hooks.on_validate is not None:
+                hooks.on_validate(view, state["history"][-1])
+        if hooks.on_step is not None and context.main and (state["step"] % hooks.every == 0 or last):
+            hooks.on_step(view)
+        stop = not last and stops_here(hooks, view, context, device)
+        if checkpoint is not None and context.main and (
+                last or stop or state["step"] % max(1, config.checkpoint_every) == 0):
+            save_checkpoint(checkpoint, config, parts, state)  # a stopped run resumes from here
             saved_step = state["step"]
-        if log_dir is not None and context.main and (last or state["step"] % 50 == 0):
+        if log_dir is not None and context.main and (last or stop or state["step"] % log_every == 0):
             write_logs(log_dir, config, state)
+        if stop:
+            break
     bar.close()
     distributed.barrier(context)
     model.cpu().eval()
     head.cpu().eval()
     best = state["history"][-1] if state["history"] else {}
     return TrainResult(model, head, state["losses"], config, state["accuracies"], state["seconds"],
-                       history=[{k: v for k, v in h.items() if k != "mean"} for h in state["history"]],
+                       history=without_means(state["history"]),
                        threshold=best.get("threshold"), score_mean=best.get("mean"),
                        cpu_seconds=state["cpu_seconds"], calibration=best.get("calibration"))
 
@@ -255,9 +271,19 @@ def validate_now(model: nn.Module, root, device) -> dict:
     return validate(model, root, device)
 
 
-def snapshot(state: dict, config: TrainConfig) -> dict:
-    return {"step": state["step"], "steps": config.steps, "losses": state["losses"],
+def hook_state(state: dict, config: TrainConfig) -> dict:
+    """What the hooks see of the run (``course.train.hooks``); the lists are the run's own, read only."""
+    return {"step": state["step"], "steps": config.steps, "loss": state["losses"][-1], "losses": state["losses"],
             "accuracies": state["accuracies"], "history": state["history"]}
+
+
+def stops_here(hooks: Hooks, view: dict, context, device) -> bool:
+    """``hooks.should_stop`` asked in the main process; under torchrun every process takes its answer
+    (they must leave the loop together, or the others would wait for them forever)."""
+    if hooks.should_stop is None:
+        return False
+    stop = context.main and bool(hooks.should_stop(view))
+    return bool(distributed.mean_over_processes(torch.tensor(float(stop), device=device), context).item() > 0)
 
 
 def diverged_message(value: float, state: dict, config: TrainConfig, checkpoint, saved_step) -> str:
@@ -276,6 +302,5 @@ def write_logs(log_dir, config: TrainConfig, state: dict) -> None:
         writer.writerow(["step", "loss", "accuracy", "lr"])
         for step, row in enumerate(zip(state["losses"], state["accuracies"], state["lrs"], strict=True), 1):
             writer.writerow([step, *(f"{v:.6g}" for v in row)])
-    history = [{k: v for k, v in h.items() if k != "mean"} for h in state["history"]]
-    (log_dir / "history.json").write_text(json.dumps(history, indent=1))
+    (log_dir / "history.json").write_text(json.dumps(without_means(state["history"]), indent=1))
     (log_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=1, default=str))

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from course.train import builders
-from course.train.checkpoints import CheckpointError, read_checkpoint
+from course.train.checkpoints import TRAINING_FORMAT, CheckpointError, read_checkpoint
 from course.train.config import TrainConfig
 from course.train.loop import resolve_device
 
@@ -74,8 +74,8 @@ def check_writable(out: Path) -> None:
 def check_resume(path: str | Path, config: TrainConfig) -> None:
     """``--resume PATH`` is a readable training checkpoint of this config, checked before the run folder's
     checkpoint is replaced by it."""
-    payload = read_checkpoint(path)  # missing, a folder, unreadable or corrupt: named
-    if "optimiser" not in payload or "state" not in payload:
+    payload = read_checkpoint(path)  # missing, a folder, unreadable, corrupt or not a course file: named
+    if payload["format"] != TRAINING_FORMAT:
         raise CheckpointError(f"--resume {path}: a finished model, not a training checkpoint (no optimiser "
                               "state); resume from a run's checkpoint.pt")
     if payload["config"] != config.to_dict():
