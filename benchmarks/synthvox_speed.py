@@ -24,6 +24,7 @@ from course.data import synthvox
 from course.data.espeak import Espeak
 from course.data.synthvox_channel import apply_channel, sample_channel
 from course.data.synthvox_voices import _SESSION, _UTTERANCE, rng, sample_voice, sentence
+from course.signal import resample
 
 
 def stage_times(config, jobs) -> tuple[dict, float]:
@@ -37,7 +38,7 @@ def stage_times(config, jobs) -> tuple[dict, float]:
         t0 = time.perf_counter()
         raw = engine.synth(text, voice.accent, voice.variant_text(), rate=voice.rate, seed=1)
         t1 = time.perf_counter()
-        speech = synthvox.resample(raw / 32768.0, engine.sample_rate, synthvox.SAMPLE_RATE)
+        speech = resample(raw / 32768.0, engine.sample_rate, synthvox.SAMPLE_RATE, method="fft")
         t2 = time.perf_counter()
         out = apply_channel(speech, sample_channel(rng(config.seed, _SESSION, spk, sess), config.channel_severity), r)
         t3 = time.perf_counter()

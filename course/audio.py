@@ -2,8 +2,8 @@
 
 Audio is read with ``soundfile`` (torchaudio 2.9's ``load`` needs torchcodec and
 FFmpeg). Every reader returns float32 mono in [-1, 1]: stereo is averaged, and a
-file at another rate is resampled to ``sample_rate`` (callers that read many files
-count those and warn once, see ``course.data.corpus``). A file holding NaN or
+file at another rate is resampled to ``sample_rate`` (``course.signal.resample``; callers
+that read many files count those and warn once, see ``course.data.corpus``). A file holding NaN or
 infinite samples (possible in float WAV) is refused with an ``AudioError`` naming
 it: one such file would otherwise give a NaN embedding that poisons every score.
 """
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from course.signal import resample
 
 SAMPLE_RATE = 16000
 
@@ -96,15 +98,6 @@ def read(path: str | Path, sample_rate: int | None = SAMPLE_RATE, warn: bool = T
         wave = resample(wave, rate, sample_rate)
         rate = sample_rate
     return wave, rate
-
-
-def resample(wave: torch.Tensor, orig_rate: int, new_rate: int) -> torch.Tensor:
-    """Band-limited resampling (torchaudio's sinc interpolation)."""
-    import torchaudio.functional as AF
-
-    if orig_rate == new_rate:
-        return wave
-    return AF.resample(wave, orig_rate, new_rate)
 
 
 def write(path: str | Path, wave, sample_rate: int = SAMPLE_RATE) -> None:

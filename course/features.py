@@ -27,6 +27,7 @@ import torch
 from course.audio import SAMPLE_RATE
 from course.env import torch_threads
 from course.masks import frame_mask, time_mean, zero_padding
+from course.signal import ms_to_samples
 
 NUM_MEL_BINS = 80
 FRAME_LENGTH_MS = 25.0
@@ -43,8 +44,8 @@ _INT16 = 32768.0
 def num_frames(num_samples: int, sample_rate: int = SAMPLE_RATE, frame_length_ms: float = FRAME_LENGTH_MS,
                frame_shift_ms: float = FRAME_SHIFT_MS) -> int:
     """Frames Kaldi makes from ``num_samples`` with ``snip_edges`` (whole windows only)."""
-    win = int(sample_rate * frame_length_ms / 1000)
-    hop = int(sample_rate * frame_shift_ms / 1000)
+    win = ms_to_samples(frame_length_ms, sample_rate)
+    hop = ms_to_samples(frame_shift_ms, sample_rate)
     return 0 if num_samples < win else 1 + (num_samples - win) // hop
 
 
@@ -75,7 +76,7 @@ def fbank(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, num_mel_bins: 
         wave = wave[0]
     if wave.dim() != 1:
         raise ValueError(f"waveform: expected (samples,) or (1, samples), got shape {tuple(wave.shape)}")
-    win = int(sample_rate * frame_length / 1000)
+    win = ms_to_samples(frame_length, sample_rate)
     if wave.numel() < win:
         raise ValueError(f"waveform: {wave.numel()} samples is shorter than one {frame_length} ms frame ({win})")
     # One utterance's fbank is many small operations: on a busy machine, waking a second thread for
@@ -101,8 +102,8 @@ class BatchFbank(torch.nn.Module):
         import torchaudio
 
         self.sample_rate, self.mean_norm, self.preemphasis = sample_rate, mean_norm, preemphasis
-        self.win = int(sample_rate * frame_length / 1000)
-        self.hop = int(sample_rate * frame_shift / 1000)
+        self.win = ms_to_samples(frame_length, sample_rate)
+        self.hop = ms_to_samples(frame_shift, sample_rate)
         n_fft = 1 << (self.win - 1).bit_length()  # Kaldi rounds the FFT size up to a power of two
         self.pad = (n_fft - self.win) // 2
         self.mel = torchaudio.transforms.MelSpectrogram(
@@ -188,8 +189,8 @@ def speechbrain_fbank(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, nu
     if wave.numel() <= SB_N_FFT // 2:
         raise ValueError(f"waveform: {wave.numel()} samples is too short for SpeechBrain's centred STFT "
                          f"(needs more than {SB_N_FFT // 2})")
-    win = int(round(sample_rate / 1000.0 * FRAME_LENGTH_MS))
-    hop = int(round(sample_rate / 1000.0 * FRAME_SHIFT_MS))
+    win = ms_to_samples(FRAME_LENGTH_MS, sample_rate, "nearest")
+    hop = ms_to_samples(FRAME_SHIFT_MS, sample_rate, "nearest")
     with torch_threads(1):
         spec = torch.stft(wave.float()[None], SB_N_FFT, hop, win, torch.hamming_window(win), center=True,
                           pad_mode="constant", normalized=False, onesided=True, return_complex=True)
@@ -239,7 +240,7 @@ def _centred_frames(waveform: torch.Tensor, window: int, hop: int) -> torch.Tens
 def frame_energy_db(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, window_ms: float = FRAME_LENGTH_MS,
                     shift_ms: float = FRAME_SHIFT_MS) -> torch.Tensor:
     """Mean power of each Hamming-windowed frame in dB (re full scale), one value per SpeechBrain frame."""
-    win, hop = int(sample_rate * window_ms / 1000), int(sample_rate * shift_ms / 1000)
+    win, hop = ms_to_samples(window_ms, sample_rate), ms_to_samples(shift_ms, sample_rate)
     frames = _centred_frames(waveform, win, hop) * torch.hamming_window(win)
     return 10 * torch.log10(frames.pow(2).mean(-1).clamp(min=1e-12))
 
@@ -249,7 +250,7 @@ def periodicity(waveform: torch.Tensor, sample_rate: int = SAMPLE_RATE, f0_range
     """A voicing proxy in [0, 1] per SpeechBrain frame: the highest normalised autocorrelation of a
     ``window_ms`` window at a lag of one pitch period (``f0_range``), corrected for the window's
     overlap at that lag (unbiased). Near 1 for a steady voiced vowel, near 0 for noise and silence."""
-    win, hop = int(sample_rate * window_ms / 1000), int(sample_rate * shift_ms / 1000)
+    win, hop = ms_to_samples(window_ms, sample_rate), ms_to_samples(shift_ms, sample_rate)
     frames = _centred_frames(waveform, win, hop)
     frames = frames - frames.mean(-1, keepdim=True)
     spectrum = torch.fft.rfft(frames, n=2 * win)

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from course.data.dataset import SpeakerChunks, collate
+from course.data.dataset import SeededItems, SpeakerChunks, collate, item_seed
 from tests.synthvox_tiny import TINY, tiny_corpus
 
 
@@ -35,6 +35,18 @@ def test_same_seed_and_epoch_give_the_same_crop_and_a_new_epoch_another(corpus):
     assert torch.equal(a[3][0], b[3][0])
     b.set_epoch(1)
     assert not torch.equal(a[3][0], b[3][0])
+
+
+def test_both_training_datasets_draw_item_i_from_the_one_seed_rule(corpus):
+    from course.data.wave_crops import WaveCrops
+
+    # The rule is part of every resumable run and cached model: (seed, epoch, item) -> this integer.
+    assert item_seed(3, 2, 5) == (3 * 1_000_003 + 2) * 10_000_019 + 5
+    for ds in (SpeakerChunks(corpus, seed=3), WaveCrops(corpus, seed=3)):
+        assert isinstance(ds, SeededItems)
+        ds.set_epoch(2)
+        expected = torch.Generator().manual_seed(item_seed(3, 2, 5))
+        assert torch.equal(torch.rand(4, generator=ds.generator(5)), torch.rand(4, generator=expected))
 
 
 def test_crops_are_windows_of_the_whole_utterance(corpus):

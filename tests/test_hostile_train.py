@@ -119,7 +119,7 @@ def test_50_51_a_nan_sample_in_a_training_file_is_named_before_training(corpus, 
 
 
 def test_50_waveform_crops_skip_a_nan_file_and_name_it(corpus):
-    from course.data.augment_crops import WaveCrops
+    from course.data.wave_crops import WaveCrops
 
     bad = split_files(corpus, "1")[0]
     poison(bad, np.nan)

@@ -48,7 +48,7 @@ def test_teacher_embeddings_are_computed_once_then_loaded_from_the_cache(corpus,
 
 
 def test_speed_copies_and_left_out_utterances_get_no_target(corpus):
-    from course.data.augment_crops import WaveCrops
+    from course.data.wave_crops import WaveCrops
 
     crops = WaveCrops(corpus, chunk_frames=50, augment={"noise_prob": 0.0, "reverb_prob": 0.0, "speeds": (1.1,)})
     teacher = distill.teacher_embeddings(corpus, teacher="stand_in", per_speaker=2)

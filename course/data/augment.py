@@ -4,25 +4,26 @@ Training (``Augment``): each utterance crop may get, independently and each
 switchable, reverberation with a synthetic room impulse response, additive noise
 at a random SNR (white, pink, babble made of other training utterances, or files
 from a folder the user gives), and a random gain. Speed perturbation changes the
-speaker's voice, so it lives in the dataset (``course.data.augment_crops``), where
+speaker's voice, so it lives in the dataset (``course.data.wave_crops``), where
 each speed-shifted copy becomes a new speaker as in the Kaldi and WeSpeaker recipes.
 
 Every random draw comes from a ``torch.Generator`` the caller seeds from
 (seed, epoch, item): a crop is a pure function of those, whichever DataLoader
 worker computes it, which is what makes resuming a run exact.
 
+The noise colours and the room impulse response are ``course.signal``'s, shared with SynthVox.
 The test-time channels that training never produces live apart, in ``course.data.degrade``.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import torch
 
 from course.audio import SAMPLE_RATE
+from course.signal import coloured_noise, room_impulse_response
 
 NOISE_KINDS = ("white", "pink", "babble", "folder")
 
@@ -99,19 +100,6 @@ def uniform(generator: torch.Generator, low: float, high: float) -> float:
     return low + (high - low) * float(torch.rand((), generator=generator))
 
 
-def white_noise(n: int, generator: torch.Generator) -> torch.Tensor:
-    return torch.randn(n, generator=generator)
-
-
-def pink_noise(n: int, generator: torch.Generator) -> torch.Tensor:
-    """1/f power: white noise whose spectrum is divided by sqrt(f) (the DC bin dropped)."""
-    spectrum = torch.fft.rfft(torch.randn(n, generator=generator))
-    f = torch.arange(spectrum.shape[0], dtype=torch.float32)
-    spectrum = spectrum / f.clamp(min=1).sqrt()
-    spectrum[0] = 0
-    return torch.fft.irfft(spectrum, n)
-
-
 def power(x: torch.Tensor) -> torch.Tensor:
     return x.pow(2).mean().clamp(min=1e-10)
 
@@ -129,19 +117,6 @@ def fast_convolve(x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
 
     out = signal.fftconvolve(x.numpy(), h.numpy().astype(x.numpy().dtype))[: x.shape[-1]]
     return torch.from_numpy(out.astype("float32", copy=False))
-
-
-def synthetic_rir(rt60: float, generator: torch.Generator, sample_rate: int = SAMPLE_RATE,
-                  direct_to_reverberant_db: float = 0.0) -> torch.Tensor:
-    """A room impulse response: a direct path then Gaussian noise decaying by 60 dB in ``rt60`` s
-    (Polack's statistical model), the reverberant tail ``direct_to_reverberant_db`` below the direct path."""
-    n = max(2, int(rt60 * sample_rate))
-    t = torch.arange(n, dtype=torch.float32) / sample_rate
-    tail = torch.randn(n, generator=generator) * torch.exp(-3 * math.log(10) * t / rt60)  # 10^(-3 t/rt60): -60 dB
-    tail[0] = 0
-    tail = tail / tail.norm() * 10 ** (-direct_to_reverberant_db / 20)
-    tail[0] = 1.0
-    return tail
 
 
 def reverberate(speech: torch.Tensor, rir: torch.Tensor) -> torch.Tensor:
@@ -164,10 +139,8 @@ class Augment:
             raise ValueError("augment: babble noise needs a source of other speakers' speech")
 
     def noise(self, kind: str, n: int, generator: torch.Generator) -> torch.Tensor:
-        if kind == "white":
-            return white_noise(n, generator)
-        if kind == "pink":
-            return pink_noise(n, generator)
+        if kind in ("white", "pink"):
+            return coloured_noise(n, kind, generator)
         if kind == "babble":
             return self.babble(n, generator)
         return folder_noise(self.noise_files, n, generator, self.sample_rate)
@@ -178,7 +151,8 @@ class Augment:
         # switch does not reshuffle the draws of the others.
         u_reverb, u_noise, u_gain = torch.rand(3, generator=generator).tolist()
         if u_reverb < c.reverb_prob:
-            wave = reverberate(wave, synthetic_rir(uniform(generator, *c.rt60_s), generator, self.sample_rate))
+            rir = room_impulse_response(uniform(generator, *c.rt60_s), generator, self.sample_rate)
+            wave = reverberate(wave, rir)
         if u_noise < c.noise_prob and c.noise_kinds:
             kind = c.noise_kinds[int(torch.randint(len(c.noise_kinds), (), generator=generator))]
             wave = add_noise(wave, self.noise(kind, wave.shape[-1], generator), uniform(generator, *c.snr_db))

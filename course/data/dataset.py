@@ -8,6 +8,8 @@ next process (another notebook) loads them instead of recomputing. Each access
 crops a random window (seeded), and utterances shorter than the chunk are
 repeated (``course.audio.fix_length``). ``collate`` pads a batch to its
 longest item and returns the lengths, so variable-length batches work too.
+``SeededItems`` holds the seed rule (seed, epoch, item) of every training dataset, this one and
+``course.data.wave_crops.WaveCrops``.
 """
 
 from __future__ import annotations
@@ -27,11 +29,34 @@ from course.paths import atomic_path
 FEATURE_VERSION = 1
 
 
-class SpeakerChunks(Dataset):
+def item_seed(seed: int, epoch: int, index: int) -> int:
+    """The seed of item ``index`` in ``epoch`` of a run seeded ``seed``: distinct for every triple in use
+    (epochs < 1_000_003, items < 10_000_019), so no two crops share their draws."""
+    return (seed * 1_000_003 + epoch) * 10_000_019 + index
+
+
+class SeededItems(Dataset):
+    """A training dataset whose item ``i`` in epoch ``e`` is a pure function of (seed, e, i), whichever
+    DataLoader worker computes it: what makes a resumed run draw exactly the crops of an uninterrupted one.
+    Subclasses set ``self.seed`` and draw from ``self.generator(index)``."""
+
+    seed: int = 0
+    epoch: int = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw new items: item ``i`` of epoch ``e`` depends only on (seed, e, i)."""
+        self.epoch = epoch
+
+    def generator(self, index: int) -> torch.Generator:
+        """A fresh generator seeded for item ``index`` of the current epoch."""
+        return torch.Generator().manual_seed(item_seed(self.seed, self.epoch, index))
+
+
+class SpeakerChunks(SeededItems):
     """Fbank chunks and speaker labels of ``split`` ("train", "val", "test", "train+val") under ``root``.
 
     ``chunk_frames=None`` returns whole utterances (for evaluation or variable-length batches).
-    Item ``i`` with the same ``seed`` and epoch (``set_epoch``) is always the same crop.
+    Item ``i`` with the same ``seed`` and epoch (``set_epoch``, ``SeededItems``) is always the same crop.
     """
 
     def __init__(self, root: str | Path, split: str = "train", chunk_frames: int | None = 200, seed: int = 0,
@@ -39,7 +64,7 @@ class SpeakerChunks(Dataset):
         if chunk_frames is not None and chunk_frames < 1:
             raise ValueError(f"chunk_frames must be a positive number of frames or None, got {chunk_frames}")
         self.root, self.split, self.chunk_frames = Path(root), split, chunk_frames
-        self.seed, self.epoch, self.cmn, self.cache = seed, 0, cmn, cache
+        self.seed, self.cmn, self.cache = seed, cmn, cache
         items = read_split(root, split)
         check_audio([p for _, p in items])
         self.speakers = sorted({spk for spk, _ in items})
@@ -83,10 +108,6 @@ class SpeakerChunks(Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def set_epoch(self, epoch: int) -> None:
-        """Draw new crops: item ``i`` of epoch ``e`` depends only on (seed, e, i)."""
-        self.epoch = epoch
-
     def features(self, index: int) -> torch.Tensor:
         """Whole-utterance fbank ``(80, T)`` of item ``index`` (cached in memory)."""
         feats = self._features.get(index)
@@ -105,8 +126,7 @@ class SpeakerChunks(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         feats = self.features(index)
         if self.chunk_frames is not None:
-            generator = torch.Generator().manual_seed((self.seed * 1_000_003 + self.epoch) * 10_000_019 + index)
-            feats = fix_length(feats, self.chunk_frames, generator=generator)
+            feats = fix_length(feats, self.chunk_frames, generator=self.generator(index))
         return feats, self.labels[index]
 
 

@@ -7,7 +7,7 @@ model cannot have learned the condition itself:
 - **reverb**: a Schroeder reverberator (four parallel feedback combs, then two all-passes; Schroeder,
   "Natural sounding artificial reverberation", JAES 1962) at RT60 1.2 s, the reverberant part 6 dB
   above the direct one. Training reverberates with exponentially decaying noise impulse responses
-  (``augment.synthetic_rir``), a different model of a room, at RT60 ≤ 0.6 s;
+  (``course.signal.room_impulse_response``), a different model of a room, at RT60 ≤ 0.6 s;
 - **noise**: mains hum (50 or 60 Hz with decaying harmonics) plus sparse crackle at SNR 0-5 dB;
   training noise is white, pink or babble at 5-20 dB.
 
@@ -23,6 +23,7 @@ import torch
 
 from course.audio import SAMPLE_RATE
 from course.data.augment import add_noise, uniform
+from course.signal import ms_to_samples
 
 CONDITIONS = ("clean", "telephone", "reverb", "noise")
 CONDITION_TITLES = {"clean": "as recorded", "telephone": "telephone band 300-3400 Hz, 8 kHz, μ-law",
@@ -34,7 +35,7 @@ def telephone(wave: torch.Tensor, sample_rate: int = SAMPLE_RATE) -> torch.Tenso
     """Band-pass 300-3400 Hz, down to 8 kHz and back, 8-bit μ-law: a narrowband phone line."""
     from scipy import signal
 
-    from course.audio import resample
+    from course.signal import resample
 
     sos = signal.butter(6, [300, 3400], btype="bandpass", fs=sample_rate, output="sos")
     narrow = torch.from_numpy(signal.sosfilt(sos, wave.double().numpy()).astype(np.float32))
@@ -56,13 +57,13 @@ def schroeder_reverb(wave: torch.Tensor, rt60: float, sample_rate: int = SAMPLE_
     x = wave.double().numpy()
     wet = np.zeros_like(x)
     for delay_ms in (29.7, 37.1, 41.1, 43.7):
-        d = int(round(delay_ms * sample_rate / 1000))
+        d = ms_to_samples(delay_ms, sample_rate, "nearest")
         g = 10 ** (-3 * (delay_ms / 1000) / rt60)
         a = np.zeros(d + 1)
         a[0], a[d] = 1.0, -g
         wet += signal.lfilter([1.0], a, x)
     for delay_ms in (5.0, 1.7):
-        d = int(round(delay_ms * sample_rate / 1000))
+        d = ms_to_samples(delay_ms, sample_rate, "nearest")
         b, a = np.zeros(d + 1), np.zeros(d + 1)
         b[0], b[d], a[0], a[d] = -0.7, 1.0, 1.0, -0.7
         wet = signal.lfilter(b, a, wet)

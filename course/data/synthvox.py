@@ -31,6 +31,7 @@ from course.data.corpus import DEV_TRIAL_FILE, SPLIT_FILE, TRIAL_FILE
 from course.data.synthvox_voices import _SESSION, _UTTERANCE, HELD_OUT_LANGUAGES, rng, sample_voice, sentence
 from course.data.trials import balanced_trials, write_trials
 from course.paths import atomic_path
+from course.signal import resample
 
 # Bump whenever a change to synthvox*.py or espeak.py changes the bytes generated:
 # cached corpora with an older version are then regenerated.
@@ -131,34 +132,12 @@ def synthesize(config: SynthVoxConfig, speaker: int, session: int, utterance: in
     pitch = int(np.clip(round(50 + r.normal(0, config.pitch_jitter)), 0, 100))
     raw = engine.synth(text, voice.accent, voice.variant_text(), rate=rate, pitch=pitch, pitch_range=voice.intonation,
                        seed=int(r.integers(2**31)))
-    speech = resample(raw.astype(np.float64) / 32768.0, engine.sample_rate, SAMPLE_RATE)
+    speech = resample(raw.astype(np.float64) / 32768.0, engine.sample_rate, SAMPLE_RATE, method="fft")
     lead, tail = (int(r.uniform(0.05, 0.25) * SAMPLE_RATE) for _ in range(2))
     speech = np.concatenate([np.zeros(lead), speech, np.zeros(tail)])
     channel = sample_channel(rng(config.seed, _SESSION, speaker, session), config.channel_severity)
     out = apply_channel(speech, channel, r)
     return np.round(out * 32768.0).clip(-32768, 32767).astype(np.int16)
-
-
-def resample(x: np.ndarray, orig_rate: int, new_rate: int) -> np.ndarray:
-    """FFT resampling (ideal low-pass), padded to a length that makes both FFTs fast."""
-    from math import gcd
-
-    from scipy import fft
-
-    up, down = new_rate // gcd(orig_rate, new_rate), orig_rate // gcd(orig_rate, new_rate)
-    blocks = fft.next_fast_len(-(-len(x) // down))
-    while not _smooth(blocks * down) or not _smooth(blocks * up):
-        blocks += 1
-    spectrum = fft.rfft(x, blocks * down)
-    out = fft.irfft(spectrum[: blocks * up // 2 + 1], blocks * up) * (up / down)
-    return out[: -(-len(x) * up // down)]
-
-
-def _smooth(n: int) -> bool:
-    for p in (2, 3, 5, 7):
-        while n % p == 0:
-            n //= p
-    return n == 1
 
 
 def split_of(config: SynthVoxConfig, speaker: int) -> str:

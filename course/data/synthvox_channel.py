@@ -3,14 +3,15 @@
 A channel is a band limit (Butterworth high- and low-pass), a colouring
 (spectral tilt and two peaking filters), optional room reverberation (an
 exponentially decaying noise impulse response), additive noise (white, pink,
-brown or mains hum) at a session SNR, and a level. Utterances jitter the SNR
-and the level a little. This is what makes verification hard for a baseline
-that only looks at the average spectrum: the same speaker sounds different in
-two sessions.
+brown or mains hum) at a session SNR, and a level; the room and the noise colours
+are ``course.signal``'s. Utterances jitter the SNR and the level a little. This
+is what makes verification hard for a baseline that only looks at the average
+spectrum: the same speaker sounds different in two sessions.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -18,8 +19,12 @@ import numpy as np
 from scipy import signal
 
 from course.audio import SAMPLE_RATE
+from course.signal import coloured_noise, ms_to_samples, room_impulse_response
 
 NOISES = ("white", "pink", "brown", "hum")
+# The room: reverberant energy a quarter of the direct path's (6 dB below), and the decay constant 6.9
+# (59.9 dB over RT60, not ln 1000) that every corpus so far was generated with.
+_ROOM = {"direct_to_reverberant_db": 20 * math.log10(2), "log_decay": 6.9}
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def apply_channel(speech: np.ndarray, channel: Channel, r: np.random.Generator, 
         b, a = _peaking(centre, gain_db, q, sample_rate)
         x = signal.lfilter(b, a, x)
     if channel.rt60_s > 0:
-        x = signal.fftconvolve(x, _room(channel.rt60_s, r, sample_rate))[: len(x)]
+        x = signal.fftconvolve(x, room_impulse_response(channel.rt60_s, r, sample_rate, **_ROOM))[: len(x)]
     x = signal.sosfilt(_bandpass(channel.highpass_hz, min(channel.lowpass_hz, 0.49 * sample_rate), sample_rate), x)
     speech_power = np.mean(x**2) + 1e-12
     snr = channel.snr_db + r.normal(0, snr_jitter_db)
@@ -85,31 +90,12 @@ def _peaking(centre: float, gain_db: float, q: float, fs: int):
     return b / a[0], a / a[0]
 
 
-def _room(rt60: float, r: np.random.Generator, fs: int) -> np.ndarray:
-    n = int(rt60 * fs)
-    t = np.arange(n) / fs
-    ir = r.normal(0, 1, n) * np.exp(-6.9 * t / rt60)  # 60 dB decay at rt60
-    ir[0] = 0.0
-    ir *= 0.5 / np.sqrt(np.sum(ir**2))  # reverberant energy a quarter of the direct path
-    ir[0] = 1.0
-    return ir
-
-
-# Paul Kellet's economy pink-noise filter (-3 dB/octave within 0.5 dB over the audio band).
-_PINK_B = (0.049922035, -0.095993537, 0.050612699, -0.004408786)
-_PINK_A = (1.0, -2.494956002, 2.017265875, -0.522189400)
-
-
 def _noise(kind: str, n: int, r: np.random.Generator, fs: int) -> np.ndarray:
-    white = r.standard_normal(n)
-    if kind == "white":
-        return white
-    if kind == "pink":
-        return signal.lfilter(_PINK_B, _PINK_A, white)
-    if kind == "brown":  # -6 dB/octave: a leaky integrator
-        return signal.lfilter([1.0], [1.0, -0.995], white)
+    if kind != "hum":  # filtered, not spectrally shaped: the corpora were generated so
+        return coloured_noise(n, kind, r, method="filter")
+    white = r.standard_normal(n)  # drawn before the hum's phases, as always
     f0 = 50 if r.random() < 0.5 else 60
     phases = r.uniform(0, 2 * np.pi, 4)
-    t = np.arange(fs // 20) / fs  # 50 ms: a whole number of periods of 50 and 60 Hz
+    t = np.arange(ms_to_samples(50, fs)) / fs  # 50 ms: a whole number of periods of 50 and 60 Hz
     hum = sum(np.sin(2 * np.pi * f0 * k * t + p) / k for k, p in zip((1, 2, 3, 5), phases, strict=True))
     return np.resize(hum, n) + 0.3 * white

@@ -50,7 +50,7 @@ def build_dataset(config: TrainConfig) -> Dataset:
     augmented and turned into features on the fly.
     """
     if config.data == "waves":
-        from course.data.augment_crops import WaveCrops
+        from course.data.wave_crops import WaveCrops
 
         return WaveCrops(corpus_root(config), config.split, config.chunk_frames, config.seed, config.augment)
     return _speaker_chunks(corpus_root(config), config.split, config.chunk_frames, config.seed)

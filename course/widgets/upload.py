@@ -31,7 +31,7 @@ def uploaded_bytes(upload) -> tuple[str, bytes] | None:
 
 def wave_from_bytes(name: str, content: bytes) -> torch.Tensor:
     """A 16 kHz mono waveform from an uploaded file's bytes; a clear error naming the file otherwise."""
-    import torchaudio
+    from course.signal import resample
 
     try:
         data, rate = soundfile.read(io.BytesIO(content), dtype="float32", always_2d=True)
@@ -39,7 +39,7 @@ def wave_from_bytes(name: str, content: bytes) -> torch.Tensor:
         raise AudioError(f"{name}: unreadable or corrupt audio ({error}); upload a WAV, FLAC or OGG file") from None
     wave = torch.from_numpy(data.mean(axis=1))
     if rate != SAMPLE_RATE:
-        wave = torchaudio.functional.resample(wave, rate, SAMPLE_RATE)
+        wave = resample(wave, rate, SAMPLE_RATE)
     if wave.numel() < SAMPLE_RATE // 2:
         raise AudioError(f"{name}: {wave.numel() / SAMPLE_RATE:.2f} s of audio is too short (at least 0.5 s)")
     if not torch.isfinite(wave).all() or float((wave - wave.mean()).abs().max()) < 1e-6:

@@ -23,14 +23,15 @@ import warnings
 from pathlib import Path
 
 import torch
-from torch.utils.data import Dataset
 
 from course.audio import SAMPLE_RATE, AudioError, fix_length, info, non_finite_samples
 from course.data.augment import Augment, AugmentConfig
 from course.data.corpus import read_split
+from course.data.dataset import SeededItems
 from course.features import FRAME_LENGTH_MS, FRAME_SHIFT_MS, fbank
+from course.signal import ms_to_samples, resample
 
-WINDOW, HOP = int(SAMPLE_RATE * FRAME_LENGTH_MS / 1000), int(SAMPLE_RATE * FRAME_SHIFT_MS / 1000)  # 400, 160
+WINDOW, HOP = ms_to_samples(FRAME_LENGTH_MS, SAMPLE_RATE), ms_to_samples(FRAME_SHIFT_MS, SAMPLE_RATE)  # 400, 160
 
 
 def samples_for(frames: int) -> int:
@@ -38,10 +39,10 @@ def samples_for(frames: int) -> int:
     return WINDOW + (frames - 1) * HOP
 
 
-class WaveCrops(Dataset):
+class WaveCrops(SeededItems):
     """Random ``chunk_frames``-frame crops of ``split`` under ``root``, augmented when ``augment`` is given.
 
-    Item ``i`` depends only on (seed, epoch, i): ``set_epoch`` draws new crops.
+    Item ``i`` depends only on (seed, epoch, i) (``SeededItems``): ``set_epoch`` draws new crops.
     """
 
     def __init__(self, root: str | Path, split: str = "train", chunk_frames: int = 200, seed: int = 0,
@@ -49,7 +50,6 @@ class WaveCrops(Dataset):
         if chunk_frames < 1:
             raise ValueError(f"chunk_frames must be ≥ 1, got {chunk_frames}")
         self.root, self.split, self.chunk_frames, self.seed, self.cmn = Path(root), split, chunk_frames, seed, cmn
-        self.epoch = 0
         self.augment_config = augment if isinstance(augment, AugmentConfig) or augment is None \
             else AugmentConfig.from_dict(augment)
         items, self.skipped = usable(read_split(root, split))
@@ -71,12 +71,6 @@ class WaveCrops(Dataset):
 
     def __len__(self) -> int:
         return len(self.paths) * len(self.speeds)
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def generator(self, index: int) -> torch.Generator:
-        return torch.Generator().manual_seed((self.seed * 1_000_003 + self.epoch) * 10_000_019 + index)
 
     def read_crop(self, utterance: int, samples: int, generator: torch.Generator) -> torch.Tensor:
         """``samples`` samples from a random start (the whole file tiled when shorter)."""
@@ -135,11 +129,9 @@ class WaveCrops(Dataset):
 
 def change_speed(wave: torch.Tensor, speed: float) -> torch.Tensor:
     """Play ``speed`` times faster (pitch and tempo together, like sox ``speed``): resample by 1/speed."""
-    import torchaudio.functional as AF
-
     numerator = round(speed * 100)
     common = math.gcd(numerator, 100)
-    return AF.resample(wave, numerator // common, 100 // common)
+    return resample(wave, numerator // common, 100 // common)
 
 
 def usable(items) -> tuple[list[tuple[str, Path, int | None]], list[str]]:
