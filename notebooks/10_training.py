@@ -41,8 +41,8 @@ from course import baseline, train
 from course.audio import read
 from course.data import default_corpus
 from course.data.augment import AugmentConfig
-from course.data.wave_crops import WaveCrops
 from course.data.degrade import CONDITION_TITLES, CONDITIONS
+from course.data.wave_crops import WaveCrops
 from course.env import is_smoke
 from course.evaluate import embed_and_score, embed_files
 from course.viz.scores import plot_det, plot_score_histograms
