@@ -10,3 +10,14 @@ def tiny_synthvox(tmp_path_factory):
     from tests.synthvox_tiny import tiny_corpus
 
     return tiny_corpus(tmp_path_factory.mktemp("synthvox"))
+
+
+HEAVY_MARKS = ("notebook", "browser", "network", "ipywidgets7")  # each runs a kernel, a browser or pip
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that executes a notebook, drives a browser, fetches or builds a venv is slow by nature:
+    mark it so, so that ``pytest -m "not slow"`` is the fast loop without naming the others."""
+    for item in items:
+        if any(item.get_closest_marker(mark) for mark in HEAVY_MARKS) and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
