@@ -8,8 +8,7 @@ import numpy as np
 import torch
 
 from course import calibration
-from course.checks import check_function
-from course.checks.pretrained import _stub
+from course.checks import check_function, is_stub
 
 
 def _cases() -> list[tuple]:
@@ -26,7 +25,7 @@ def _tensor(fn):
 def check_cllr(fn) -> bool:
     """``fn(llrs, labels) -> float``: Cllr in bits."""
     cases = _cases()
-    if _stub(fn, cases[0], "cllr"):
+    if is_stub(fn, cases[0], "cllr"):
         return False
     mistakes = {
         "natural logarithms: Cllr is in bits (divide by ln 2)":
@@ -43,7 +42,7 @@ def check_cllr(fn) -> bool:
 def check_bayes_threshold(fn) -> bool:
     """``fn(p_target, c_miss, c_fa) -> float``: the LLR threshold of minimum expected cost."""
     cases = [(0.01, 1.0, 1.0), (0.05, 1.0, 1.0), (0.01, 10.0, 1.0), (0.3, 1.0, 5.0)]
-    if _stub(fn, cases[0], "bayes_threshold"):
+    if is_stub(fn, cases[0], "bayes_threshold"):
         return False
     mistakes = {
         "logit(P_target) without the minus sign: rare targets need a *higher* threshold":
@@ -64,7 +63,7 @@ def check_pav(fn) -> bool:
     scores = np.r_[rng.normal(1, 1, 20), rng.normal(0, 1, 30)]
     ties = (np.array([0.0, 1.0, 1.0, 2.0, 3.0, 3.0]), np.array([0, 0, 1, 1, 0, 1]))  # equal scores, labels 0 then 1
     cases = [(scores, labels), (np.round(scores, 0), labels), ties]
-    if _stub(fn, cases[0], "pav"):
+    if is_stub(fn, cases[0], "pav"):
         return False
     mistakes = {
         "the labels returned in score order without pooling violators":

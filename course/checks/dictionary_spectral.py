@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 
 from course import pooling
-from course.checks.engine import Mistake, check_with_mistakes, padded_batches
+from course.checks.engine import COMMON_MISTAKE, Mistake, check_function, padded_batches
 from course.masks import frame_mask
 from course.pooling.bilinear import power_normalise
 from course.pooling.spectral import dc_statistics
@@ -68,7 +68,8 @@ def check_netvlad(fn: Callable) -> bool:
             pool.centres.copy_(c)
         return pool(x, lengths)
 
-    return check_with_mistakes(fn, reference, cases, NETVLAD_MISTAKES, name="your NetVLAD", atol=1e-5)
+    return check_function(fn, reference, cases, name="your NetVLAD", atol=1e-5,
+                          mistakes=NETVLAD_MISTAKES, hint=COMMON_MISTAKE)
 
 
 def _lde_weights(x, lengths, mu, s, masked=True, over_time=False, sign=-1.0):
@@ -100,7 +101,8 @@ def check_lde_weights(fn: Callable) -> bool:
             pool.smoothing.copy_(s)
         return pool(x, lengths, return_weights=True)[1]
 
-    return check_with_mistakes(fn, reference, cases, LDE_MISTAKES, name="your LDE weights", atol=1e-5)
+    return check_function(fn, reference, cases, name="your LDE weights", atol=1e-5,
+                          mistakes=LDE_MISTAKES, hint=COMMON_MISTAKE)
 
 
 def _tiled_cases():
@@ -116,8 +118,8 @@ def check_averaged_power(fn: Callable) -> bool:
                              hop=window_length, bins=window_length // 2 + 1)
         return pool.spectra(x)[1]
 
-    return check_with_mistakes(fn, reference, _tiled_cases(), POWER_MISTAKES, name="your averaged power spectrum",
-                               atol=1e-5)
+    return check_function(fn, reference, _tiled_cases(), name="your averaged power spectrum", atol=1e-5,
+                          mistakes=POWER_MISTAKES, hint=COMMON_MISTAKE)
 
 
 def _averaged_power(x, window_length, scale=True, square=True, average_first=False):
@@ -151,7 +153,8 @@ def check_parseval_std(fn: Callable) -> bool:
         mean = s0[..., None].to(torch.complex64)
         return dc_statistics(mean, power, window_length)[1].clamp(min=0).sqrt()
 
-    return check_with_mistakes(fn, reference, cases, PARSEVAL_MISTAKES, name="your Parseval std", atol=1e-5)
+    return check_function(fn, reference, cases, name="your Parseval std", atol=1e-5,
+                          mistakes=PARSEVAL_MISTAKES, hint=COMMON_MISTAKE)
 
 
 def _parseval_std(s0, power, window_length, twins="right"):
@@ -216,4 +219,5 @@ def check_power_normalise(fn: Callable) -> bool:
     cases = [(torch.randn(2, 6, generator=generator),), (torch.randn(3, 4, generator=generator) ** 3,),
              (torch.zeros(1, 5),), (torch.tensor([[0.0, 1.0, -4.0, 0.0]]),),
              (1e-9 * torch.randn(2, 6, generator=generator),)]
-    return check_with_mistakes(fn, power_normalise, cases, T2_MISTAKES, name="your T2", atol=1e-5, grad=True)
+    return check_function(fn, power_normalise, cases, name="your T2", atol=1e-5, grad=True,
+                          mistakes=T2_MISTAKES, hint=COMMON_MISTAKE)

@@ -8,8 +8,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course.checks import check_function
-from course.checks.verification import _implemented
+from course.checks import check_function, is_stub
 from course.models.blocks import Res2Conv, SqueezeExcitation
 from course.models.ecapa import ECAPA_TDNN
 from course.models.masking import lengths_mask
@@ -35,7 +34,7 @@ def check_tdnn_layer(fn) -> bool:
     for kernel, dilation, frames in ((5, 1, 12), (3, 2, 10), (3, 3, 9), (1, 1, 4)):
         cases.append((torch.randn(2, 6, frames, generator=g), torch.randn(4, 6, kernel, generator=g),
                       torch.randn(4, generator=g), dilation))
-    if not _implemented(fn, cases[0], "tdnn_layer"):
+    if is_stub(fn, cases[0], "tdnn_layer"):
         return False
     return check_function(fn, reference_tdnn_layer, cases, name="tdnn_layer", atol=1e-5, grad=True,
                           mistakes=TDNN_MISTAKES)
@@ -95,7 +94,7 @@ MASKED_STATS_MISTAKES = {
 def check_receptive_field(fn) -> bool:
     """``fn(layers: list of (kernel, dilation)) -> frames seen by one output frame``."""
     cases = [([(5, 1)],), ([(5, 1), (3, 2), (3, 3), (1, 1), (1, 1)],), ([(3, 4)] * 7,), ([(1, 1)],)]
-    if not _implemented(fn, cases[0], "receptive_field"):
+    if is_stub(fn, cases[0], "receptive_field"):
         return False
     return check_function(fn, receptive_field, cases, name="receptive_field", mistakes=RECEPTIVE_FIELD_MISTAKES)
 
@@ -133,7 +132,7 @@ def check_res2(fn) -> bool:
     """``fn(x (B, C, T), convs (s − 1 ConvReluBN), passthrough "first"|"last") -> (B, C, T)``."""
     g = _gen(3)
     cases = [(torch.randn(2, 32, 15, generator=g), _res2(p).convs, p) for p in ("last", "first")]
-    if not _implemented(fn, cases[0], "res2"):
+    if is_stub(fn, cases[0], "res2"):
         return False
     return check_function(fn, reference_res2, cases, name="res2", atol=1e-5, mistakes=RES2_MISTAKES)
 

@@ -16,8 +16,7 @@ from collections.abc import Callable
 
 import torch
 
-from course.checks import check, check_function
-from course.checks.verification import _implemented
+from course.checks import check, check_function, is_stub
 from course.masks import frame_mask
 from course.models.aca_net import ACANet
 from course.models.eres2net import ERes2Net, ERes2NetBlock
@@ -105,7 +104,7 @@ def check_cross_attend(fn) -> bool:
     q, k, v = (torch.randn(n, 8, generator=g, dtype=torch.float64) for n in (5, 12, 12))
     k[9:], v[9:] = 1e3, -1e3  # padding that must not count
     inputs = [(q, k, v, 12), (q, k, v, 9), (q[:1], k, v, 1)]
-    if not _implemented(fn, inputs[0], "cross_attend"):
+    if is_stub(fn, inputs[0], "cross_attend"):
         return False
     return check_function(fn, reference_cross_attend, inputs, name="cross_attend", grad=True,
                           mistakes=CROSS_ATTEND_MISTAKES)
@@ -180,7 +179,7 @@ def check_aff_fuse(fn) -> bool:
     g = torch.Generator().manual_seed(1)
     x, y, a = (torch.randn(2, 4, 3, 5, generator=g, dtype=torch.float64) for _ in range(3))
     inputs = [(x, y, a), (x, y, 10 * a), (x, x, a)]
-    if not _implemented(fn, inputs[0], "aff_fuse"):
+    if is_stub(fn, inputs[0], "aff_fuse"):
         return False
     return check_function(fn, reference_aff_fuse, inputs, name="aff_fuse", grad=True, mistakes=AFF_MISTAKES)
 

@@ -8,19 +8,8 @@ import itertools
 import numpy as np
 import torch
 
-from course.checks import check_function
+from course.checks import check_function, is_stub
 from course.features import power_to_db
-
-
-def _stub(fn, args: tuple, name: str) -> bool:
-    """True (with a hint printed) when ``fn`` is still the stub: it returns None."""
-    try:
-        if fn(*args) is None:
-            print(f"✗ {name}: returned None; write the function first")
-            return True
-    except Exception:  # noqa: BLE001 - a real error: the full check reports it
-        pass
-    return False
 
 
 def check_power_to_db(fn) -> bool:
@@ -29,7 +18,7 @@ def check_power_to_db(fn) -> bool:
     power = torch.rand(30, 8, generator=g) ** 8 * 100
     power[3, 2] = 0.0  # a zero: the 1e-10 floor
     cases = [(power, 80.0), (power, 20.0), (power * 1e-6, 80.0)]
-    if _stub(fn, cases[0], "power_to_db"):
+    if is_stub(fn, cases[0], "power_to_db"):
         return False
     return check_function(fn, lambda p, top: power_to_db(p, top), cases, name="power_to_db", atol=1e-4)
 
@@ -44,7 +33,7 @@ def check_cross_meeting_targets(fn) -> bool:
     """``fn(clips) -> set of (a, b)`` with a < b: same speaker, different meetings."""
     clips = [f"{s}/{m}/{k}.wav" for s, m, k in itertools.product(["ann", "bob", "cy"], ["m1", "m2", "m3"], [0, 1])]
     clips = [c for c in clips if not c.startswith("cy/m2")] + ["dee/m1/0.wav"]
-    if _stub(fn, (clips,), "cross_meeting_targets"):
+    if is_stub(fn, (clips,), "cross_meeting_targets"):
         return False
     try:
         got = {tuple(pair) for pair in fn(clips)}
@@ -75,7 +64,7 @@ def check_relative_weight(fn) -> bool:
     weights = torch.softmax(torch.randn(6, 40, generator=g) * 2, dim=-1)
     mask = torch.from_numpy(np.random.default_rng(0).random(40) < 0.3)
     cases = [(weights, mask), (torch.full((3, 40), 1 / 40), mask), (weights[:1], ~mask)]
-    if _stub(fn, cases[0], "relative_weight"):
+    if is_stub(fn, cases[0], "relative_weight"):
         return False
     return check_function(lambda w, m: torch.as_tensor(fn(w, m), dtype=torch.float32), reference_relative_weight,
                           cases, name="relative_weight", atol=1e-5)
@@ -92,7 +81,7 @@ def check_loudest_frames(fn) -> bool:
     energy = torch.randn(50, generator=g) * 10 - 30
     weights = torch.softmax(torch.randn(4, 50, generator=g) + 0.1 * energy, dim=-1)  # loud frames favoured
     cases = [(weights, energy), (torch.full((2, 50), 1 / 50), energy)]
-    if _stub(fn, cases[0], "loudest_frames"):
+    if is_stub(fn, cases[0], "loudest_frames"):
         return False
     mistakes = {"the quietest 10% (quantile 0.1 instead of 0.9)":
                 lambda w, e: reference_relative_weight(w, e <= e.quantile(0.1)),

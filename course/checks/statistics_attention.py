@@ -4,7 +4,7 @@ Each check runs the learner's function on several cases, compares it with the
 library (``course.pooling``) and prints ✓ or what is wrong; it returns a bool.
 When the answer is wrong, the check also tries the common mistakes of that
 exercise (each written out below as a function) and, when the answer agrees with
-one of them on every case, says which mistake it looks like.
+one of them on every case (``course.checks.diagnose``), says which mistake it looks like.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from course import pooling
-from course.checks.engine import Mistake, check_with_mistakes, padded_batches
+from course.checks.engine import COMMON_MISTAKE, Mistake, check_function, padded_batches
 from course.masks import frame_mask
 
 
@@ -52,8 +52,8 @@ def check_tstp_with_lengths(fn: Callable) -> bool:
     def reference(x, lengths):
         return pooling.build("TSTP", x.shape[1])(x, lengths)
 
-    return check_with_mistakes(fn, reference, _batches(), TSTP_MISTAKES, name="your TSTP with lengths", atol=1e-4,
-                               grad=True)
+    return check_function(fn, reference, _batches(), name="your TSTP with lengths", atol=1e-4, grad=True,
+                          mistakes=TSTP_MISTAKES, hint=COMMON_MISTAKE)
 
 
 MQMHASTP_CASES = [dict(in_dim=1536, queries=q, heads=h) for q, h in [(1, 1), (2, 4), (4, 16), (3, 8)]]
