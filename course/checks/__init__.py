@@ -20,9 +20,11 @@ from course.checks.engine import (
     derive,
     describe_difference,
     diagnose,
+    exercise,
     is_stub,
     padded_batches,
 )
 
 __all__ = ["COMMON_MISTAKE", "IT_LOOKS_LIKE", "CheckFailed", "Mistake", "Mistakes", "assert_close", "assert_passes",
-           "check", "check_function", "derive", "describe_difference", "diagnose", "is_stub", "padded_batches"]
+           "check", "check_function", "derive", "describe_difference", "diagnose", "exercise",
+           "is_stub", "padded_batches"]

@@ -163,6 +163,19 @@ def is_stub(fn: Callable, args: tuple, name: str) -> bool:
     return False
 
 
+def exercise(solution: Callable, mistakes: Mistakes = ()) -> Callable:
+    """Decorator for an exercise's check: its worked solution and the mistakes it names, both written as
+    the learner's function. tests/test_checks_contract.py finds every check and holds it to accepting
+    the one and naming each of the others."""
+
+    def declare(check: Callable) -> Callable:
+        check.solution = solution
+        check.mistakes = list(mistakes.items() if isinstance(mistakes, dict) else mistakes)
+        return check
+
+    return declare
+
+
 def assert_passes(result: bool) -> None:
     """For solution cells: raise when a self-check printed ✗."""
     if not result:

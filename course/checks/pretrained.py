@@ -8,10 +8,11 @@ import itertools
 import numpy as np
 import torch
 
-from course.checks import check_function, is_stub
+from course.checks import check_function, exercise, is_stub
 from course.features import power_to_db
 
 
+@exercise(power_to_db)
 def check_power_to_db(fn) -> bool:
     """``fn(power (T, M), top_db) -> (T, M)`` dB values clamped ``top_db`` below the maximum."""
     g = torch.Generator().manual_seed(0)
@@ -29,6 +30,7 @@ def reference_cross_meeting_targets(clips: list[str]) -> set[tuple[str, str]]:
             if a.split("/")[0] == b.split("/")[0] and a.split("/")[1] != b.split("/")[1]}
 
 
+@exercise(reference_cross_meeting_targets)
 def check_cross_meeting_targets(fn) -> bool:
     """``fn(clips) -> set of (a, b)`` with a < b: same speaker, different meetings."""
     clips = [f"{s}/{m}/{k}.wav" for s, m, k in itertools.product(["ann", "bob", "cy"], ["m1", "m2", "m3"], [0, 1])]
@@ -58,6 +60,7 @@ def reference_relative_weight(weights: torch.Tensor, mask: torch.Tensor) -> torc
     return (weights * mask).sum(-1).mean() / mask.mean()
 
 
+@exercise(reference_relative_weight)
 def check_relative_weight(fn) -> bool:
     """``fn(weights (rows, T), mask (T,) bool) -> scalar`` (see ``reference_relative_weight``)."""
     g = torch.Generator().manual_seed(1)
@@ -75,6 +78,18 @@ def loudest_mask(energy_db: torch.Tensor, share: float = 0.1) -> torch.Tensor:
     return energy_db >= energy_db.quantile(1 - share)
 
 
+def reference_loudest_frames(weights: torch.Tensor, energy_db: torch.Tensor) -> torch.Tensor:
+    return reference_relative_weight(weights, loudest_mask(energy_db))
+
+
+LOUDEST_MISTAKES = {
+    "the quietest 10% (quantile 0.1 instead of 0.9)": lambda w, e: reference_relative_weight(w, e <= e.quantile(0.1)),
+    "the mass on the loudest frames, not divided by their share of frames":
+        lambda w, e: (w * loudest_mask(e).to(w.dtype)).sum(-1).mean(),
+}
+
+
+@exercise(reference_loudest_frames, LOUDEST_MISTAKES)
 def check_loudest_frames(fn) -> bool:
     """``fn(weights (rows, T), energy_db (T,)) -> scalar``: the relative weight of the loudest 10% of frames."""
     g = torch.Generator().manual_seed(2)
@@ -83,10 +98,5 @@ def check_loudest_frames(fn) -> bool:
     cases = [(weights, energy), (torch.full((2, 50), 1 / 50), energy)]
     if is_stub(fn, cases[0], "loudest_frames"):
         return False
-    mistakes = {"the quietest 10% (quantile 0.1 instead of 0.9)":
-                lambda w, e: reference_relative_weight(w, e <= e.quantile(0.1)),
-                "the mass on the loudest frames, not divided by their share of frames":
-                lambda w, e: (w * loudest_mask(e).to(w.dtype)).sum(-1).mean()}
-    return check_function(lambda w, e: torch.as_tensor(fn(w, e), dtype=torch.float32),
-                          lambda w, e: reference_relative_weight(w, loudest_mask(e)), cases,
-                          name="loudest_frames", atol=1e-5, mistakes=mistakes)
+    return check_function(lambda w, e: torch.as_tensor(fn(w, e), dtype=torch.float32), reference_loudest_frames,
+                          cases, name="loudest_frames", atol=1e-5, mistakes=LOUDEST_MISTAKES)

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from course import metrics
-from course.checks import assert_passes, check_function, is_stub
+from course.checks import IT_LOOKS_LIKE, assert_passes, check_function, exercise, is_stub
 from course.scoring import cosine_scores
 
 __all__ = ["assert_passes", "check_cosine", "check_eer", "check_error_rates"]  # assert_passes: notebooks import it here
@@ -30,6 +30,7 @@ COSINE_MISTAKES = {
 }
 
 
+@exercise(cosine_scores, COSINE_MISTAKES)
 def check_cosine(fn) -> bool:
     """``fn(emb_a (N, D), emb_b (N, D)) -> (N,)`` row-wise cosine similarity."""
     if is_stub(fn, _embedding_pairs()[0], "cosine"):
@@ -69,6 +70,7 @@ ERROR_RATE_MISTAKES = {
 }
 
 
+@exercise(reference_error_rates, ERROR_RATE_MISTAKES)
 def check_error_rates(fn) -> bool:
     """``fn(scores, labels, threshold) -> (P_miss, P_fa)``; accept when score >= threshold."""
     scores, labels = _score_cases()
@@ -86,7 +88,7 @@ def check_error_rates(fn) -> bool:
             for description, wrong in ERROR_RATE_MISTAKES.items():
                 if got is not None and len(got) == 2 and np.allclose(np.asarray(got, float),
                                                                      wrong(scores, labels, threshold), atol=1e-9):
-                    print(f"  It looks like {description}.")
+                    print(f"  {IT_LOOKS_LIKE.format(description)}")
                     break
             return False
     print("✓ error_rates matches the reference at every threshold (ties included)")
@@ -120,6 +122,7 @@ EER_MISTAKES = {
 }
 
 
+@exercise(metrics.eer, EER_MISTAKES)
 def check_eer(fn, atol: float = 1e-9) -> bool:
     """``fn(scores, labels) -> EER`` (a fraction), compared with ``course.metrics.eer``."""
     scores, labels = _score_cases()
