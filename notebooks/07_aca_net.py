@@ -370,8 +370,10 @@ from course.train import cached_fit, small_config
 
 ecapa_run = cached_fit(small_config(pooling="ASTP"))
 aca_kwargs = dict(SMALL, latents=ecapa_run.model.embed_dim)  # the same embedding size as the ECAPA
-aca_run = cached_fit(small_config(model="aca_net", model_kwargs=aca_kwargs))
-aca_public_init = cached_fit(small_config(model="aca_net", model_kwargs=dict(aca_kwargs, latent_std=0.02)))
+# pooling=None: ACA-Net's latent attention is its own pooling (the model declares takes_pooling = False)
+aca_run = cached_fit(small_config(pooling=None, model="aca_net", model_kwargs=aca_kwargs))
+aca_public_init = cached_fit(small_config(pooling=None, model="aca_net",
+                                          model_kwargs=dict(aca_kwargs, latent_std=0.02)))
 corpus = default_corpus()
 rows = []
 for name, run in (("ECAPA (small_config)", ecapa_run), ("ACA-Net (SMALL)", aca_run),

@@ -62,23 +62,7 @@ def test_block_check_accepts_the_count_and_rejects_forgetting_the_shortcut():
     assert not checks.check_block_parameters(lambda *case: block_parameters(*case, shortcut=False))
 
 
-# ---- each listed mistake is named ----
-
-MISTAKES = [(check, label, wrong) for check, mistakes in [
-    (checks.check_cross_attend, checks.CROSS_ATTEND_MISTAKES),
-    (checks.check_aca_net_parameters, checks.ACA_PARAMETER_MISTAKES),
-    (checks.check_aff_fuse, checks.AFF_MISTAKES),
-    (checks.check_frames_after_strides, checks.STRIDE_MISTAKES),
-    (checks.check_block_parameters, checks.BLOCK_MISTAKES)] for label, wrong in mistakes.items()]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("check, label, wrong", MISTAKES, ids=[f"{c.__name__}-{lab[:30]}" for c, lab, _ in MISTAKES])
-def test_each_listed_mistake_fails_and_is_named(capsys, check, label, wrong):
-    assert not check(wrong)
-    out = capsys.readouterr().out
-    assert "✗" in out and f"It looks like {label}." in out, out
-
+# ---- hand-written mistakes are named (each listed mistake: tests/test_checks_contract.py) ----
 
 def _named(capsys, check, answer, phrase):
     assert not check(answer)

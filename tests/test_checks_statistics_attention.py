@@ -1,6 +1,5 @@
 """The notebook-04 self-checks pass on the solutions and fail on typical mistakes."""
 
-import pytest
 import torch
 
 from course.checks import statistics_attention as checks
@@ -45,28 +44,6 @@ def test_parameter_check_passes_on_the_formula_and_fails_without_biases():
     assert checks.check_mqmhastp_parameters(mqmhastp_params)
     assert not checks.check_mqmhastp_parameters(
         lambda in_dim, queries, heads, layers, d_s, d_k: queries * heads * (in_dim // heads) * d_s)
-
-
-@pytest.mark.parametrize("label, wrong", checks.TSTP_MISTAKES, ids=[m[0][:40] for m in checks.TSTP_MISTAKES])
-def test_tstp_check_names_each_common_mistake(capsys, label, wrong):
-    assert not checks.check_tstp_with_lengths(wrong)
-    out = capsys.readouterr().out
-    assert "✗" in out and f"looks like a common mistake: {label}" in out
-
-
-@pytest.mark.parametrize("label, wrong", checks.OUTPUT_SIZE_MISTAKES,
-                         ids=[m[0][:40] for m in checks.OUTPUT_SIZE_MISTAKES])
-def test_output_size_check_names_each_common_mistake(capsys, label, wrong):
-    assert not checks.check_mqmhastp_output_size(lambda in_dim, queries, heads: wrong(
-        dict(in_dim=in_dim, queries=queries, heads=heads)))
-    assert f"looks like a common mistake: {label}" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("label, wrong", checks.PARAMETER_MISTAKES, ids=[m[0][:40] for m in checks.PARAMETER_MISTAKES])
-def test_parameter_check_names_each_common_mistake(capsys, label, wrong):
-    assert not checks.check_mqmhastp_parameters(lambda in_dim, queries, heads, layers, d_s, d_k: wrong(
-        dict(in_dim=in_dim, queries=queries, heads=heads, layers=layers, d_s=d_s, d_k=d_k)))
-    assert f"looks like a common mistake: {label}" in capsys.readouterr().out
 
 
 def test_an_unknown_wrong_answer_is_not_given_a_name(capsys):

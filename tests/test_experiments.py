@@ -57,6 +57,7 @@ def test_a_tiny_shootout_writes_resumes_and_filters(tiny, tmp_path, counted, cap
         assert len(scores) == record["trials"]["count"] == len(labels) == len(speaker_a) == len(speaker_b)
         assert weighted_eer(scores, labels, np.ones(len(labels))) == pytest.approx(record["eer"], abs=2e-3)
     tstp = next(r for r in records if r["system"] == "ECAPA+TSTP")
+    assert {r["config"]["pooling"] for r in records if r["system"] == "ACA-Net"} == {None}  # its own pooling
     assert tstp["pooled_dim"] == 2 * 3 * tstp["config"]["model_kwargs"]["channels"]  # mean and std of 3·C channels
     assert "ECAPA+TSTP" in capsys.readouterr().out  # the table is printed
     assert main(["table", "--out", str(out), "--markdown"]) == 2  # the default reference, ECAPA+ASTP, is absent

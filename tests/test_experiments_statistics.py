@@ -152,6 +152,23 @@ def test_the_equal_protocol_takes_attention_norm_from_astp():
     assert system_config("ECAPA+TSTP", 0, device="cpu", astp_attention_norm=False).pooling_kwargs == {}
 
 
+def test_aca_net_enters_without_a_pooling_and_its_old_records_still_count():
+    """ACA-Net's attention is its own pooling: its system carries pooling=None (records written before
+    carry the "ASTP" it ignored). The system name is the key, so those records are still read and
+    a resumed shoot-out does not train them again."""
+    from course.experiments import system_config
+    from course.experiments.results import done_keys
+    from course.train.builders import build_model
+
+    config = system_config("ACA-Net", 0, device="cpu")
+    assert config.pooling is None and config.pooling_kwargs == {}
+    assert type(build_model(config)).__name__ == "ACANet"
+    old = [r for r in read_results(DEFAULT_RESULTS) if r["system"] == "ACA-Net"]
+    assert old and {r["config"]["pooling"] for r in old} <= {"ASTP", None}
+    steps = int(old[0]["steps"])
+    assert ("ACA-Net", int(old[0]["seed"])) in done_keys(old, steps, old[0].get("protocol"))
+
+
 def test_the_readme_table_is_the_table_command_output(capsys):
     from course.experiments.__main__ import main
     from course.paths import REPO_ROOT

@@ -4,19 +4,40 @@ import pytest
 import torch
 
 from course import models
+from course.models.base import EXAMPLE_IN_DIM
 from course.train import TrainConfig, builders
 
-SMALL = {
-    "ecapa": dict(in_dim=24, channels=16, mfa_channels=48, scale=4, se_bottleneck=8, embed_dim=12),
-    "xvector": dict(in_dim=24, frame_layers=((16, 5, 1), (16, 3, 2), (32, 1, 1)), embed_dim=12),
-    "eres2net": dict(in_dim=24, channels=4, blocks=(1, 1, 1, 1), embed_dim=12),
-    "aca_net": dict(in_dim=24, latents=12, dim=16, blocks=1, cross_layers=1, latent_layers=1, heads=2,
-                    mlp_dim=16, latent_mlp_dim=16),
-}
+NAMES = models.available()
+# Every registered model in every small configuration its class lists in ``examples()``.
+EXAMPLES = [(name, dict(kwargs, in_dim=EXAMPLE_IN_DIM))
+            for name in NAMES for kwargs in models.model_class(name).examples()]
+ids = [f"{name}-{i}" for name in NAMES for i, _ in enumerate(models.model_class(name).examples())]
+examples = pytest.mark.parametrize("name,kwargs", EXAMPLES, ids=ids)
 
 
 def test_available_lists_every_model():
-    assert models.available() == sorted(SMALL)
+    assert models.available() == ["aca_net", "ecapa", "eres2net", "xvector"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_model_lists_examples_and_declares_its_pooling(name):
+    cls = models.model_class(name)
+    assert cls.examples(), f"{name}: examples() lists no configuration"
+    assert isinstance(cls.takes_pooling, bool)
+
+
+def test_registration_refuses_a_model_that_does_not_declare_takes_pooling():
+    class Undeclared(models.EmbeddingModel):
+        pass
+
+    with pytest.raises(TypeError, match="model 'undeclared': declare takes_pooling"):
+        models.register("undeclared")(Undeclared)
+    assert "undeclared" not in models.available()
+
+
+def test_registration_refuses_a_class_that_is_not_an_embedding_model():
+    with pytest.raises(TypeError, match="must subclass course.models.base.EmbeddingModel"):
+        models.register("plain")(torch.nn.Linear)
 
 
 def test_aliases_build_the_same_class():
@@ -30,39 +51,52 @@ def test_unknown_name_lists_the_available_ones():
         models.build("resnet")
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
-def test_every_model_is_an_embedding_model_with_embed_dim(name):
-    model = models.build(name, **SMALL[name]).eval()
+@examples
+def test_every_model_is_an_embedding_model_with_embed_dim(name, kwargs):
+    model = models.build(name, **kwargs).eval()
     assert isinstance(model, models.EmbeddingModel)
     assert model(torch.randn(2, 24, 33)).shape == (2, model.embed_dim)
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
-def test_forward_is_the_pooling_of_the_frame_features(name):
-    model = models.build(name, **SMALL[name]).eval()
+@examples
+def test_forward_is_the_pooling_of_the_frame_features(name, kwargs):
+    model = models.build(name, **kwargs).eval()
     x, lengths = torch.randn(3, 24, 33), torch.tensor([33, 20, 9])
     frames, frame_lengths = model.frame_features(x, lengths)
     torch.testing.assert_close(model(x, lengths), model.embed(model.pooling(frames, frame_lengths)))
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
-def test_time_first_input_gets_the_transpose_hint(name):
-    model = models.build(name, **SMALL[name])
+@examples
+def test_time_first_input_gets_the_transpose_hint(name, kwargs):
+    model = models.build(name, **kwargs)
     with pytest.raises(ValueError, match=r"x: expected frames \(B, 24, T\).*time first\? transpose"):
         model(torch.randn(2, 40, 24))
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
-def test_bad_lengths_name_the_argument(name):
-    model = models.build(name, **SMALL[name])
+@examples
+def test_bad_lengths_name_the_argument(name, kwargs):
+    model = models.build(name, **kwargs)
     with pytest.raises(ValueError, match="lengths"):
         model(torch.randn(2, 24, 16), torch.tensor([16, 0]))
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
-def test_trainer_builds_every_model_by_registry_name(name):
-    kwargs = {k: v for k, v in SMALL[name].items() if k != "in_dim"}
-    model = builders.build_model(TrainConfig(model=name, model_kwargs=kwargs, pooling="TSTP"), in_dim=24)
+@examples
+def test_trainer_builds_every_model_by_registry_name(name, kwargs):
+    takes_pooling = models.model_class(name).takes_pooling
+    model_kwargs = {k: v for k, v in kwargs.items() if k not in ("in_dim", "pooling")}
+    config = TrainConfig(model=name, model_kwargs=model_kwargs, pooling="TSTP" if takes_pooling else None)
+    model = builders.build_model(config, in_dim=EXAMPLE_IN_DIM)
     assert type(model) is models.model_class(name)
-    if name != "aca_net":  # ACA-Net's latent attention is its own pooling
+    if takes_pooling:
         assert model.pooling.registered_name == "TSTP"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_trainer_refuses_a_pooling_the_model_does_not_take_and_asks_for_one_it_needs(name):
+    kwargs = {k: v for k, v in models.model_class(name).examples()[0].items() if k != "pooling"}
+    if models.model_class(name).takes_pooling:
+        with pytest.raises(ValueError, match=f"pooling: model '{name}' needs a pooling"):
+            builders.build_model(TrainConfig(model=name, model_kwargs=kwargs, pooling=None), in_dim=EXAMPLE_IN_DIM)
+    else:
+        with pytest.raises(ValueError, match=f"pooling: model '{name}' takes no pooling.*pooling='ASTP'"):
+            builders.build_model(TrainConfig(model=name, model_kwargs=kwargs), in_dim=EXAMPLE_IN_DIM)

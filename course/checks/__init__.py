@@ -8,18 +8,23 @@ module per topic: ``features``, ``models``, ``statistics_attention`` (notebook 0
 """
 
 from course.checks.engine import (
+    COMMON_MISTAKE,
+    IT_LOOKS_LIKE,
     CheckFailed,
     Mistake,
+    Mistakes,
     assert_close,
+    assert_passes,
     check,
     check_function,
-    check_with_mistakes,
     derive,
     describe_difference,
     diagnose,
-    name_the_mistake,
+    exercise,
+    is_stub,
     padded_batches,
 )
 
-__all__ = ["CheckFailed", "Mistake", "assert_close", "check", "check_function", "check_with_mistakes", "derive",
-           "describe_difference", "diagnose", "name_the_mistake", "padded_batches"]
+__all__ = ["COMMON_MISTAKE", "IT_LOOKS_LIKE", "CheckFailed", "Mistake", "Mistakes", "assert_close", "assert_passes",
+           "check", "check_function", "derive", "describe_difference", "diagnose", "exercise",
+           "is_stub", "padded_batches"]

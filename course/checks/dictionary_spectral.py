@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 
 from course import pooling
-from course.checks.engine import Mistake, check_with_mistakes, padded_batches
+from course.checks.engine import COMMON_MISTAKE, Mistake, check_function, exercise, padded_batches
 from course.masks import frame_mask
 from course.pooling.bilinear import power_normalise
 from course.pooling.spectral import dc_statistics
@@ -54,21 +54,24 @@ NETVLAD_MISTAKES: list[Mistake] = [
 ]
 
 
+def reference_netvlad(x, lengths, W, b, c):
+    """The library's NetVLAD with these assignment weights W, biases b and centres c."""
+    pool = pooling.build("NetVLAD", x.shape[1], num_clusters=c.shape[0])
+    with torch.no_grad():
+        pool.assign.weight.copy_(W.unsqueeze(-1))
+        pool.assign.bias.copy_(b)
+        pool.centres.copy_(c)
+    return pool(x, lengths)
+
+
+@exercise(reference_netvlad, NETVLAD_MISTAKES)
 def check_netvlad(fn: Callable) -> bool:
     """``fn(x (B, D, T), lengths (B,), W (K, D), b (K,), c (K, D)) -> (B, K·D)``: NetVLAD, no ghosts."""
     batches, generator = _padded_batches()
     cases = [(x, n, torch.randn(3, 5, generator=generator), torch.randn(3, generator=generator),
               torch.randn(3, 5, generator=generator)) for x, n in batches]
-
-    def reference(x, lengths, W, b, c):
-        pool = pooling.build("NetVLAD", x.shape[1], num_clusters=c.shape[0])
-        with torch.no_grad():
-            pool.assign.weight.copy_(W.unsqueeze(-1))
-            pool.assign.bias.copy_(b)
-            pool.centres.copy_(c)
-        return pool(x, lengths)
-
-    return check_with_mistakes(fn, reference, cases, NETVLAD_MISTAKES, name="your NetVLAD", atol=1e-5)
+    return check_function(fn, reference_netvlad, cases, name="your NetVLAD", atol=1e-5,
+                          mistakes=NETVLAD_MISTAKES, hint=COMMON_MISTAKE)
 
 
 def _lde_weights(x, lengths, mu, s, masked=True, over_time=False, sign=-1.0):
@@ -88,19 +91,22 @@ LDE_MISTAKES: list[Mistake] = [
 ]
 
 
+def reference_lde_weights(x, lengths, mu, s):
+    """The weights of the library's LDE with centres mu and smoothing factors s."""
+    pool = pooling.build("LDE", x.shape[1], num_centres=mu.shape[0]).set_centres(mu, 0.0)
+    with torch.no_grad():
+        pool.smoothing.copy_(s)
+    return pool(x, lengths, return_weights=True)[1]
+
+
+@exercise(reference_lde_weights, LDE_MISTAKES)
 def check_lde_weights(fn: Callable) -> bool:
     """``fn(x (B, D, T), lengths (B,), mu (C, D), s (C,)) -> w (B, C, T)``, zero on padded frames."""
     batches, generator = _padded_batches()
     cases = [(x, n, torch.randn(4, 5, generator=generator), torch.rand(4, generator=generator))
              for x, n in batches]
-
-    def reference(x, lengths, mu, s):
-        pool = pooling.build("LDE", x.shape[1], num_centres=mu.shape[0]).set_centres(mu, 0.0)
-        with torch.no_grad():
-            pool.smoothing.copy_(s)
-        return pool(x, lengths, return_weights=True)[1]
-
-    return check_with_mistakes(fn, reference, cases, LDE_MISTAKES, name="your LDE weights", atol=1e-5)
+    return check_function(fn, reference_lde_weights, cases, name="your LDE weights", atol=1e-5,
+                          mistakes=LDE_MISTAKES, hint=COMMON_MISTAKE)
 
 
 def _tiled_cases():
@@ -108,16 +114,11 @@ def _tiled_cases():
     return [(torch.randn(2, 3, w * m, generator=generator), w) for w, m in [(1, 7), (2, 5), (4, 6), (5, 4)]]
 
 
-def check_averaged_power(fn: Callable) -> bool:
-    """``fn(x (B, C, T), W) -> P (B, C, W // 2 + 1)``: rectangular unit-sum window, hop W, W divides T."""
-
-    def reference(x, window_length):
-        pool = pooling.build("STSP", x.shape[1], window="rectangular", window_length=window_length,
-                             hop=window_length, bins=window_length // 2 + 1)
-        return pool.spectra(x)[1]
-
-    return check_with_mistakes(fn, reference, _tiled_cases(), POWER_MISTAKES, name="your averaged power spectrum",
-                               atol=1e-5)
+def reference_averaged_power(x, window_length):
+    """The library's STSP spectra: rectangular unit-sum window of ``window_length``, hop the same."""
+    pool = pooling.build("STSP", x.shape[1], window="rectangular", window_length=window_length,
+                         hop=window_length, bins=window_length // 2 + 1)
+    return pool.spectra(x)[1]
 
 
 def _averaged_power(x, window_length, scale=True, square=True, average_first=False):
@@ -138,20 +139,15 @@ POWER_MISTAKES: list[Mistake] = [
 ]
 
 
-def check_parseval_std(fn: Callable) -> bool:
-    """``fn(S0 (B, C), P (B, C, W // 2 + 1), W) -> σ (B, C)``: statistics pooling's std from the spectrum."""
-    cases = []
-    for x, window_length in _tiled_cases():
-        pool = pooling.build("STSP", x.shape[1], window="rectangular", window_length=window_length,
-                             hop=window_length, bins=window_length // 2 + 1)
-        first, power = pool.spectra(x)
-        cases.append((first[..., 0].real, power, window_length))
-
-    def reference(s0, power, window_length):
-        mean = s0[..., None].to(torch.complex64)
-        return dc_statistics(mean, power, window_length)[1].clamp(min=0).sqrt()
-
-    return check_with_mistakes(fn, reference, cases, PARSEVAL_MISTAKES, name="your Parseval std", atol=1e-5)
+@exercise(reference_averaged_power, POWER_MISTAKES)
+def check_averaged_power(fn: Callable) -> bool:
+    """``fn(x (B, C, T), W) -> P (B, C, W // 2 + 1)``: rectangular unit-sum window, hop W, W divides T."""
+    return check_function(fn, reference_averaged_power, _tiled_cases(), name="your averaged power spectrum", atol=1e-5,
+                          mistakes=POWER_MISTAKES, hint=COMMON_MISTAKE)
+def reference_parseval_std(s0, power, window_length):
+    """σ from the spectrum by the library's ``dc_statistics``."""
+    mean = s0[..., None].to(torch.complex64)
+    return dc_statistics(mean, power, window_length)[1].clamp(min=0).sqrt()
 
 
 def _parseval_std(s0, power, window_length, twins="right"):
@@ -175,6 +171,17 @@ PARSEVAL_MISTAKES: list[Mistake] = [
 ]
 
 
+@exercise(reference_parseval_std, PARSEVAL_MISTAKES)
+def check_parseval_std(fn: Callable) -> bool:
+    """``fn(S0 (B, C), P (B, C, W // 2 + 1), W) -> σ (B, C)``: statistics pooling's std from the spectrum."""
+    cases = []
+    for x, window_length in _tiled_cases():
+        pool = pooling.build("STSP", x.shape[1], window="rectangular", window_length=window_length,
+                             hop=window_length, bins=window_length // 2 + 1)
+        first, power = pool.spectra(x)
+        cases.append((first[..., 0].real, power, window_length))
+    return check_function(fn, reference_parseval_std, cases, name="your Parseval std", atol=1e-5,
+                          mistakes=PARSEVAL_MISTAKES, hint=COMMON_MISTAKE)
 def _t2(v, safe=True, signed=True, floor="eps", normalise_first=False):
     """T2 with switches that reproduce the common mistakes; ``floor``: "eps" (right), "none", or
     "normalize" (``F.normalize``'s 1e-12 floor on the norm, which only avoids 0/0)."""
@@ -204,6 +211,7 @@ T2_MISTAKES: list[Mistake] = [
 ]
 
 
+@exercise(power_normalise, T2_MISTAKES)
 def check_power_normalise(fn: Callable) -> bool:
     """``fn(v (B, N)) -> (B, N)``: ABP's T2, a signed square root (finite slope at 0), then L2 normalisation
     with the squared norm floored at ε = 1e-5.
@@ -216,4 +224,5 @@ def check_power_normalise(fn: Callable) -> bool:
     cases = [(torch.randn(2, 6, generator=generator),), (torch.randn(3, 4, generator=generator) ** 3,),
              (torch.zeros(1, 5),), (torch.tensor([[0.0, 1.0, -4.0, 0.0]]),),
              (1e-9 * torch.randn(2, 6, generator=generator),)]
-    return check_with_mistakes(fn, power_normalise, cases, T2_MISTAKES, name="your T2", atol=1e-5, grad=True)
+    return check_function(fn, power_normalise, cases, name="your T2", atol=1e-5, grad=True,
+                          mistakes=T2_MISTAKES, hint=COMMON_MISTAKE)

@@ -7,10 +7,10 @@ worst one is and its two values. ``check`` prints the verdict and returns a bool
 ``derive`` prints ✓ or raises (for a notebook's own by-hand-vs-library derivations:
 a mismatch there is a bug in the course and must stop the build); ``assert_close``
 raises ``CheckFailed`` with the same message (for tests). ``check_function`` also
-names a common mistake when the wrong answer matches it; ``check_with_mistakes``
-does the same with the mistakes tried on every case. Exercise-specific checks
-live in the topic modules of this package; ``course.checks`` re-exports this
-module's public names.
+names a common mistake (``diagnose``) when the wrong answer reproduces it on every case;
+``is_stub`` spots an exercise not written yet, ``assert_passes`` makes a worked solution's
+check raise. Exercise-specific checks live in the topic modules of this package;
+``course.checks`` re-exports this module's public names.
 """
 
 from __future__ import annotations
@@ -93,42 +93,93 @@ def derive(actual, expected, name: str = "result", atol: float = 1e-5, rtol: flo
     print(f"✓ {name} matches the reference")
 
 
+Mistake = tuple[str, Callable]  # (what the learner probably did, a function that does exactly that)
+Mistakes = dict[str, Callable] | Sequence[Mistake]  # pairs allow one description for several wrong answers
+IT_LOOKS_LIKE = "It looks like {}."  # how ``check_function`` names a mistake, by default
+COMMON_MISTAKE = "→ this looks like a common mistake: {}"  # the pooling exercises' wording (notebooks 04-06)
+
+
 def check_function(fn: Callable, reference: Callable, inputs: Iterable[tuple],
                    name: str | None = None, atol: float = 1e-5, rtol: float = 1e-4,
-                   grad: bool = False, mistakes: dict[str, Callable] | None = None) -> bool:
+                   grad: bool = False, mistakes: Mistakes | None = None, hint: str = IT_LOOKS_LIKE) -> bool:
     """Call ``fn`` and ``reference`` on each tuple of inputs and compare the outputs.
 
     With ``grad=True`` the gradients of the summed output with respect to every
     floating-point tensor input are compared too (autograd as the referee).
     ``mistakes`` maps a description of a common wrong answer ("the unbiased
     variance, 1/(T−1)") to a function computing that wrong answer: when ``fn``
-    fails and agrees with one of them, the verdict names the mistake.
+    fails and agrees with one of them (``diagnose``), the verdict names the mistake,
+    worded by ``hint``.
     """
     name = name or getattr(fn, "__name__", "your function")
+    inputs = list(inputs)
     for case, args in enumerate(inputs):
         label = f"{name} on example {case}"
         try:
             _compare(fn, reference, args, label, atol, rtol, grad)
         except CheckFailed as failure:
             print(f"✗ {failure}")
-            hint = diagnose(fn, args, mistakes, atol, rtol, grad)
-            if hint:
-                print(f"  It looks like {hint}.")
+            description = diagnose(fn, inputs, mistakes, atol, rtol, grad, failed=case)
+            if description:
+                print(f"  {hint.format(description)}")
             return False
     print(f"✓ {name} matches the reference on every example")
     return True
 
 
-def diagnose(fn: Callable, args: tuple, mistakes: dict[str, Callable] | None, atol: float = 1e-5,
-             rtol: float = 1e-4, grad: bool = False) -> str | None:
-    """The description of the first mistake whose wrong answer ``fn`` reproduces on ``args``, if any."""
-    for description, wrong in (mistakes or {}).items():
-        try:
-            _compare(fn, wrong, args, "", atol, rtol, grad)
-        except Exception:  # noqa: BLE001 - not this mistake (or the learner's code raised)
-            continue
-        return description
+def diagnose(fn: Callable, cases: Sequence[tuple], mistakes: Mistakes | None, atol: float = 1e-5,
+             rtol: float = 1e-4, grad: bool = False, failed: int | None = None) -> str | None:
+    """The description of the mistake ``fn`` reproduces, if any: the first one it reproduces on every
+    case, else (``failed`` given) the first one it reproduces on ``cases[failed]``, the case it got wrong.
+
+    Every case first, so that of two mistakes that agree where ``fn`` first fails, the one that also
+    agrees elsewhere is named (T2's plain root with or without the norm's floor); the failing case alone
+    next, since a learner's version of a mistake may part from its model on an edge case (a softmax
+    over a single latent)."""
+    pairs = list(mistakes.items() if isinstance(mistakes, dict) else (mistakes or ()))
+    for subset in ([cases] if failed is None else [cases, [cases[failed]]]):
+        for description, wrong in pairs:
+            try:
+                for args in subset:
+                    _compare(fn, wrong, args, "", atol, rtol, grad)
+            except Exception:  # noqa: BLE001 - not this mistake (or the learner's code raised)
+                continue
+            return description
     return None
+
+
+def is_stub(fn: Callable, args: tuple, name: str) -> bool:
+    """True (with a hint printed) when ``fn`` is still the exercise's stub: it returns None or raises
+    NotImplementedError. Any other error is the learner's code at work: the full check reports it."""
+    try:
+        result = fn(*args)
+    except NotImplementedError:
+        result = None
+    except Exception:  # noqa: BLE001 - a real error: let the full check report it
+        return False
+    if result is None:
+        print(f"✗ {name}: returned None; write the function first")
+        return True
+    return False
+
+
+def exercise(solution: Callable, mistakes: Mistakes = ()) -> Callable:
+    """Decorator for an exercise's check: its worked solution and the mistakes it names, both written as
+    the learner's function. tests/test_checks_contract.py finds every check and holds it to accepting
+    the one and naming each of the others."""
+
+    def declare(check: Callable) -> Callable:
+        check.solution = solution
+        check.mistakes = list(mistakes.items() if isinstance(mistakes, dict) else mistakes)
+        return check
+
+    return declare
+
+
+def assert_passes(result: bool) -> None:
+    """For solution cells: raise when a self-check printed ✗."""
+    if not result:
+        raise CheckFailed("the self-check failed on the worked solution")
 
 
 def _compare(fn, reference, args, label, atol, rtol, grad) -> None:
@@ -165,45 +216,6 @@ def _compare_grads(mine, ref, mine_args, ref_args, label, atol, rtol) -> None:
             grad_a = a.grad if a.grad is not None else torch.zeros_like(a)
             grad_r = r.grad if r.grad is not None else torch.zeros_like(r)
             assert_close(grad_a, grad_r, f"{label}, gradient of argument {index}", atol, rtol)
-
-
-Mistake = tuple[str, Callable]  # (what the learner probably did, a function that does exactly that)
-
-
-def _same(mine, wrong, atol: float, rtol: float) -> bool:
-    if isinstance(mine, torch.Tensor) and isinstance(wrong, torch.Tensor):
-        return (mine.shape == wrong.shape and
-                bool(torch.allclose(mine.detach().double(), wrong.detach().double(), atol=atol, rtol=rtol,
-                                    equal_nan=True)))
-    return type(mine) is type(wrong) and mine == wrong
-
-
-def name_the_mistake(fn: Callable, cases: Sequence[tuple], mistakes: Sequence[Mistake], atol: float = 1e-5,
-                     rtol: float = 1e-4) -> str | None:
-    """The first known mistake whose output ``fn`` reproduces on every case, or None."""
-    for label, wrong in mistakes:
-        try:
-            with torch.no_grad():
-                if all(_same(fn(*_copies(args)), wrong(*_copies(args)), atol, rtol) for args in cases):
-                    return label
-        except Exception:  # noqa: BLE001 - the learner's code (or a mistake) may raise anything
-            continue
-    return None
-
-
-def _copies(args: tuple) -> tuple:
-    return tuple(a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args)
-
-
-def check_with_mistakes(fn: Callable, reference: Callable, cases: Sequence[tuple], mistakes: Sequence[Mistake],
-                        name: str, atol: float = 1e-5, grad: bool = False) -> bool:
-    """``check_function``, then, on failure, a line naming the mistake the answer looks like (if known)."""
-    if check_function(fn, reference, cases, name=name, atol=atol, grad=grad):
-        return True
-    label = name_the_mistake(fn, cases, mistakes, atol=atol)
-    if label is not None:
-        print(f"  → this looks like a common mistake: {label}")
-    return False
 
 
 def padded_batches(shapes: Sequence[tuple[int, int, int]], seed: int = 0, garbage: float = 9.0):

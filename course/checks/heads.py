@@ -9,8 +9,7 @@ import math
 
 import torch
 
-from course.checks import check_function
-from course.checks.verification import _implemented
+from course.checks import check_function, exercise, is_stub
 from course.heads.arc_margin import ArcMarginHead
 from course.heads.sphere import psi
 
@@ -33,17 +32,6 @@ def _cos_examples(seed: int = 0) -> list[torch.Tensor]:
             torch.tensor([-1.0, -0.99, -0.5, 0.0, 0.5, 0.99, 1.0], dtype=torch.float64)]
 
 
-def check_am_logits(fn) -> bool:
-    """``fn(cos (B, N), labels (B,), scale, margin) -> logits (B, N)``."""
-    g = torch.Generator().manual_seed(1)
-    cos = torch.rand(6, 4, generator=g, dtype=torch.float64) * 2 - 1
-    labels = torch.randint(0, 4, (6,), generator=g)
-    inputs = [(cos, labels, 32.0, 0.2), (cos, labels, 10.0, 0.35), (cos[:1], labels[:1], 1.0, 0.0)]
-    if not _implemented(fn, inputs[0], "am_logits"):
-        return False
-    return check_function(fn, reference_am_logits, inputs, name="am_logits", grad=True, mistakes=AM_MISTAKES)
-
-
 def _onehot(labels, cos):
     return torch.nn.functional.one_hot(labels, cos.shape[1]).to(cos.dtype)
 
@@ -58,13 +46,16 @@ AM_MISTAKES = {
 }
 
 
-def check_arc_target(fn) -> bool:
-    """``fn(cos, margin) -> cos(θ + m)`` with the fallback; finite gradients at cos θ = ±1 too."""
-    inputs = [(cos, m) for cos in _cos_examples() for m in (0.2, 0.5)]
-    if not _implemented(fn, inputs[0], "arc_target"):
+@exercise(reference_am_logits, AM_MISTAKES)
+def check_am_logits(fn) -> bool:
+    """``fn(cos (B, N), labels (B,), scale, margin) -> logits (B, N)``."""
+    g = torch.Generator().manual_seed(1)
+    cos = torch.rand(6, 4, generator=g, dtype=torch.float64) * 2 - 1
+    labels = torch.randint(0, 4, (6,), generator=g)
+    inputs = [(cos, labels, 32.0, 0.2), (cos, labels, 10.0, 0.35), (cos[:1], labels[:1], 1.0, 0.0)]
+    if is_stub(fn, inputs[0], "am_logits"):
         return False
-    return check_function(fn, reference_arc_target, inputs, name="arc_target", grad=True, atol=1e-5,
-                          mistakes=ARC_MISTAKES)
+    return check_function(fn, reference_am_logits, inputs, name="am_logits", grad=True, mistakes=AM_MISTAKES)
 
 
 def _arc_variant(cos, m, fallback="default", sine="floored"):
@@ -89,15 +80,19 @@ ARC_MISTAKES = {
 }
 
 
-def check_sphere_psi(fn) -> bool:
-    """``fn(theta, m) -> ψ(θ) = (−1)^k cos(mθ) − 2k``, k = ⌊mθ/π⌋, for θ in [0, π)."""
-    theta = torch.linspace(0, math.pi * 0.999, 50, dtype=torch.float64)
+@exercise(reference_arc_target, ARC_MISTAKES)
+def check_arc_target(fn) -> bool:
+    """``fn(cos, margin) -> cos(θ + m)`` with the fallback; finite gradients at cos θ = ±1 too."""
+    inputs = [(cos, m) for cos in _cos_examples() for m in (0.2, 0.5)]
+    if is_stub(fn, inputs[0], "arc_target"):
+        return False
+    return check_function(fn, reference_arc_target, inputs, name="arc_target", grad=True, atol=1e-5,
+                          mistakes=ARC_MISTAKES)
 
-    def reference(theta, m):
-        return psi(theta.cos(), m)
 
-    inputs = [(theta, m) for m in (1, 2, 3, 4)]
-    return check_function(fn, reference, inputs, name="sphere_psi", atol=1e-6, mistakes=SPHERE_MISTAKES)
+def reference_sphere_psi(theta, m):
+    """The library's ψ, given θ."""
+    return psi(theta.cos(), m)
 
 
 def _psi_variant(theta, m, sign=True, shift=True):
@@ -112,3 +107,11 @@ SPHERE_MISTAKES = {
         lambda t, m: _psi_variant(t, m, shift=False),
     "the sign (−1)^k forgotten: every other piece of cos(mθ) rises": lambda t, m: _psi_variant(t, m, sign=False),
 }
+
+
+@exercise(reference_sphere_psi, SPHERE_MISTAKES)
+def check_sphere_psi(fn) -> bool:
+    """``fn(theta, m) -> ψ(θ) = (−1)^k cos(mθ) − 2k``, k = ⌊mθ/π⌋, for θ in [0, π)."""
+    theta = torch.linspace(0, math.pi * 0.999, 50, dtype=torch.float64)
+    inputs = [(theta, m) for m in (1, 2, 3, 4)]
+    return check_function(fn, reference_sphere_psi, inputs, name="sphere_psi", atol=1e-6, mistakes=SPHERE_MISTAKES)

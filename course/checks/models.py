@@ -8,8 +8,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course.checks import check_function
-from course.checks.verification import _implemented
+from course.checks import check_function, exercise, is_stub
 from course.models.blocks import Res2Conv, SqueezeExcitation
 from course.models.ecapa import ECAPA_TDNN
 from course.models.masking import lengths_mask
@@ -28,19 +27,6 @@ def reference_tdnn_layer(x, weight, bias, dilation):
     return F.conv1d(x, weight, bias, padding=dilation * (weight.shape[-1] - 1) // 2, dilation=dilation)
 
 
-def check_tdnn_layer(fn) -> bool:
-    """``fn(x (B, C, T), weight (O, C, k), bias (O,), dilation) -> (B, O, T)``."""
-    g = _gen(0)
-    cases = []
-    for kernel, dilation, frames in ((5, 1, 12), (3, 2, 10), (3, 3, 9), (1, 1, 4)):
-        cases.append((torch.randn(2, 6, frames, generator=g), torch.randn(4, 6, kernel, generator=g),
-                      torch.randn(4, generator=g), dilation))
-    if not _implemented(fn, cases[0], "tdnn_layer"):
-        return False
-    return check_function(fn, reference_tdnn_layer, cases, name="tdnn_layer", atol=1e-5, grad=True,
-                          mistakes=TDNN_MISTAKES)
-
-
 def _causal_tdnn(x, weight, bias, dilation):
     pad = dilation * (weight.shape[-1] - 1)
     return F.conv1d(F.pad(x, (pad, 0)), weight, bias, dilation=dilation)
@@ -57,19 +43,23 @@ TDNN_MISTAKES = {
 }
 
 
+@exercise(reference_tdnn_layer, TDNN_MISTAKES)
+def check_tdnn_layer(fn) -> bool:
+    """``fn(x (B, C, T), weight (O, C, k), bias (O,), dilation) -> (B, O, T)``."""
+    g = _gen(0)
+    cases = []
+    for kernel, dilation, frames in ((5, 1, 12), (3, 2, 10), (3, 3, 9), (1, 1, 4)):
+        cases.append((torch.randn(2, 6, frames, generator=g), torch.randn(4, 6, kernel, generator=g),
+                      torch.randn(4, generator=g), dilation))
+    if is_stub(fn, cases[0], "tdnn_layer"):
+        return False
+    return check_function(fn, reference_tdnn_layer, cases, name="tdnn_layer", atol=1e-5, grad=True,
+                          mistakes=TDNN_MISTAKES)
+
+
 def reference_masked_stats(x, lengths):
     """[μ; σ] over the valid frames, biased variance, σ = sqrt(clamp(var, 1e-5))."""
     return build_pooling("TSTP", x.shape[1])(x, lengths)
-
-
-def check_masked_stats(fn) -> bool:
-    """``fn(x (B, C, T), lengths (B,)) -> (B, 2C)``; gradients must match too, at constant input included."""
-    g = _gen(1)
-    x = torch.randn(3, 4, 8, generator=g, dtype=torch.float64)
-    constant = torch.ones(2, 4, 5, dtype=torch.float64)
-    cases = [(x, torch.tensor([8, 5, 1])), (constant, torch.tensor([5, 3])), (x[:, :, :1], torch.tensor([1, 1, 1]))]
-    return check_function(fn, reference_masked_stats, cases, name="masked_stats", atol=1e-6, grad=True,
-                          mistakes=MASKED_STATS_MISTAKES)
 
 
 def _masked_stats_variant(x, lengths, unbiased=False, masked=True, add_eps=False):
@@ -92,12 +82,15 @@ MASKED_STATS_MISTAKES = {
 }
 
 
-def check_receptive_field(fn) -> bool:
-    """``fn(layers: list of (kernel, dilation)) -> frames seen by one output frame``."""
-    cases = [([(5, 1)],), ([(5, 1), (3, 2), (3, 3), (1, 1), (1, 1)],), ([(3, 4)] * 7,), ([(1, 1)],)]
-    if not _implemented(fn, cases[0], "receptive_field"):
-        return False
-    return check_function(fn, receptive_field, cases, name="receptive_field", mistakes=RECEPTIVE_FIELD_MISTAKES)
+@exercise(reference_masked_stats, MASKED_STATS_MISTAKES)
+def check_masked_stats(fn) -> bool:
+    """``fn(x (B, C, T), lengths (B,)) -> (B, 2C)``; gradients must match too, at constant input included."""
+    g = _gen(1)
+    x = torch.randn(3, 4, 8, generator=g, dtype=torch.float64)
+    constant = torch.ones(2, 4, 5, dtype=torch.float64)
+    cases = [(x, torch.tensor([8, 5, 1])), (constant, torch.tensor([5, 3])), (x[:, :, :1], torch.tensor([1, 1, 1]))]
+    return check_function(fn, reference_masked_stats, cases, name="masked_stats", atol=1e-6, grad=True,
+                          mistakes=MASKED_STATS_MISTAKES)
 
 
 RECEPTIVE_FIELD_MISTAKES = {
@@ -108,6 +101,15 @@ RECEPTIVE_FIELD_MISTAKES = {
     "the dilation forgotten: each layer widens the field by (k − 1)·d frames":
         lambda layers: 1 + sum(k - 1 for k, d in layers),
 }
+
+
+@exercise(receptive_field, RECEPTIVE_FIELD_MISTAKES)
+def check_receptive_field(fn) -> bool:
+    """``fn(layers: list of (kernel, dilation)) -> frames seen by one output frame``."""
+    cases = [([(5, 1)],), ([(5, 1), (3, 2), (3, 3), (1, 1), (1, 1)],), ([(3, 4)] * 7,), ([(1, 1)],)]
+    if is_stub(fn, cases[0], "receptive_field"):
+        return False
+    return check_function(fn, receptive_field, cases, name="receptive_field", mistakes=RECEPTIVE_FIELD_MISTAKES)
 
 
 # --- notebook 03 -------------------------------------------------------------------------
@@ -127,15 +129,6 @@ def reference_res2(x, convs, passthrough):
     module = Res2Conv(x.shape[1], scale=len(convs) + 1, passthrough=passthrough)
     module.convs = convs
     return module(x)
-
-
-def check_res2(fn) -> bool:
-    """``fn(x (B, C, T), convs (s − 1 ConvReluBN), passthrough "first"|"last") -> (B, C, T)``."""
-    g = _gen(3)
-    cases = [(torch.randn(2, 32, 15, generator=g), _res2(p).convs, p) for p in ("last", "first")]
-    if not _implemented(fn, cases[0], "res2"):
-        return False
-    return check_function(fn, reference_res2, cases, name="res2", atol=1e-5, mistakes=RES2_MISTAKES)
 
 
 def _res2_variant(x, convs, passthrough, keep="right", hierarchy="output"):
@@ -160,22 +153,21 @@ RES2_MISTAKES = {
 }
 
 
+@exercise(reference_res2, RES2_MISTAKES)
+def check_res2(fn) -> bool:
+    """``fn(x (B, C, T), convs (s − 1 ConvReluBN), passthrough "first"|"last") -> (B, C, T)``."""
+    g = _gen(3)
+    cases = [(torch.randn(2, 32, 15, generator=g), _res2(p).convs, p) for p in ("last", "first")]
+    if is_stub(fn, cases[0], "res2"):
+        return False
+    return check_function(fn, reference_res2, cases, name="res2", atol=1e-5, mistakes=RES2_MISTAKES)
+
+
 def reference_se_gate(x, lengths, linear1, linear2):
     """s = σ(W2 ReLU(W1 mean_t(x) + b1) + b2) over the valid frames."""
     se = SqueezeExcitation(x.shape[1], linear1.out_features)
     se.linear1, se.linear2 = linear1, linear2
     return se.gate(x, lengths_mask(x, lengths))
-
-
-def check_se_gate(fn) -> bool:
-    """``fn(x (B, C, T), lengths (B,), linear1, linear2) -> gates (B, C)`` over valid frames only."""
-    g = _gen(4)
-    torch.manual_seed(4)
-    linear1, linear2 = torch.nn.Linear(16, 4), torch.nn.Linear(4, 16)
-    x = torch.randn(3, 16, 10, generator=g)
-    x[1, :, 6:] = 100.0  # padding that must not count
-    cases = [(x, torch.tensor([10, 6, 1]), linear1, linear2), (x[:1], torch.tensor([10]), linear1, linear2)]
-    return check_function(fn, reference_se_gate, cases, name="se_gate", atol=1e-5, mistakes=SE_GATE_MISTAKES)
 
 
 def _se_gate_variant(x, lengths, linear1, linear2, divide_by_padded=False, sigmoid=True):
@@ -195,18 +187,22 @@ SE_GATE_MISTAKES = {
 }
 
 
+@exercise(reference_se_gate, SE_GATE_MISTAKES)
+def check_se_gate(fn) -> bool:
+    """``fn(x (B, C, T), lengths (B,), linear1, linear2) -> gates (B, C)`` over valid frames only."""
+    g = _gen(4)
+    torch.manual_seed(4)
+    linear1, linear2 = torch.nn.Linear(16, 4), torch.nn.Linear(4, 16)
+    x = torch.randn(3, 16, 10, generator=g)
+    x[1, :, 6:] = 100.0  # padding that must not count
+    cases = [(x, torch.tensor([10, 6, 1]), linear1, linear2), (x[:1], torch.tensor([10]), linear1, linear2)]
+    return check_function(fn, reference_se_gate, cases, name="se_gate", atol=1e-5, mistakes=SE_GATE_MISTAKES)
+
+
 def reference_ecapa_param_count(channels, mfa_channels, embed_dim, flavour):
     """Parameters of the library's ECAPA_TDNN (80-dim input, scale 8, SE and attention bottleneck 128)."""
     model = ECAPA_TDNN(channels=channels, mfa_channels=mfa_channels, embed_dim=embed_dim, flavour=flavour)
     return sum(p.numel() for p in model.parameters())
-
-
-def check_ecapa_param_count(fn) -> bool:
-    """``fn(channels, mfa_channels, embed_dim, flavour) -> int``: a closed form, checked by counting."""
-    cases = [(512, 1536, 192, "wespeaker"), (512, 1536, 192, "speechbrain"), (64, 192, 32, "wespeaker"),
-             (128, 256, 96, "speechbrain")]
-    return check_function(fn, reference_ecapa_param_count, cases, name="ecapa_param_count",
-                          mistakes=ECAPA_COUNT_MISTAKES)
 
 
 def _ecapa_count_without(channels, mfa_channels, embed_dim, flavour, leave_out):
@@ -231,3 +227,12 @@ ECAPA_COUNT_MISTAKES = {
     "the global context left out: the attention's first layer takes [h_t; μ; σ], 3·C_mfa inputs":
         lambda c, m, e, f: _ecapa_count_without(c, m, e, f, "global context"),
 }
+
+
+@exercise(reference_ecapa_param_count, ECAPA_COUNT_MISTAKES)
+def check_ecapa_param_count(fn) -> bool:
+    """``fn(channels, mfa_channels, embed_dim, flavour) -> int``: a closed form, checked by counting."""
+    cases = [(512, 1536, 192, "wespeaker"), (512, 1536, 192, "speechbrain"), (64, 192, 32, "wespeaker"),
+             (128, 256, 96, "speechbrain")]
+    return check_function(fn, reference_ecapa_param_count, cases, name="ecapa_param_count",
+                          mistakes=ECAPA_COUNT_MISTAKES)

@@ -16,8 +16,7 @@ from collections.abc import Callable
 
 import torch
 
-from course.checks import check, check_function
-from course.checks.verification import _implemented
+from course.checks import IT_LOOKS_LIKE, check, check_function, exercise, is_stub
 from course.masks import frame_mask
 from course.models.aca_net import ACANet
 from course.models.eres2net import ERes2Net, ERes2NetBlock
@@ -46,7 +45,7 @@ def _check_integers(fn, cases: list[tuple], expected: list[int], name: str,
             print(f"✗ {name}{case}: expected an integer, got {type(value).__name__}")
             for description, wrong in (mistakes or {}).items():
                 if _agrees(value, wrong, case):
-                    print(f"  It looks like {description}.")
+                    print(f"  {IT_LOOKS_LIKE.format(description)}")
                     break
             return False
         got.append(int(value))
@@ -57,7 +56,7 @@ def _check_integers(fn, cases: list[tuple], expected: list[int], name: str,
               f"expected {e:,}")
         for description, wrong in (mistakes or {}).items():
             if all(_agrees(value, wrong, c) for c, value in zip(cases, got, strict=True)):
-                print(f"  It looks like {description}.")
+                print(f"  {IT_LOOKS_LIKE.format(description)}")
                 break
         return False
     return check(torch.tensor(got), torch.tensor(expected), name=name)
@@ -99,13 +98,14 @@ CROSS_ATTEND_MISTAKES = {
 }
 
 
+@exercise(reference_cross_attend, CROSS_ATTEND_MISTAKES)
 def check_cross_attend(fn) -> bool:
     """``fn(q (N, d), k (T, d), v (T, d), length) → (N, d)``: frames from ``length`` on are padding."""
     g = torch.Generator().manual_seed(0)
     q, k, v = (torch.randn(n, 8, generator=g, dtype=torch.float64) for n in (5, 12, 12))
     k[9:], v[9:] = 1e3, -1e3  # padding that must not count
     inputs = [(q, k, v, 12), (q, k, v, 9), (q[:1], k, v, 1)]
-    if not _implemented(fn, inputs[0], "cross_attend"):
+    if is_stub(fn, inputs[0], "cross_attend"):
         return False
     return check_function(fn, reference_cross_attend, inputs, name="cross_attend", grad=True,
                           mistakes=CROSS_ATTEND_MISTAKES)
@@ -147,6 +147,7 @@ ACA_PARAMETER_MISTAKES = {
 }
 
 
+@exercise(_aca_count, ACA_PARAMETER_MISTAKES)
 def check_aca_net_parameters(fn) -> bool:
     """``fn(in_dim, latents, dim, blocks, cross_layers, latent_layers, mlp_dim, latent_mlp_dim) → int``."""
     names = ("in_dim", "latents", "dim", "blocks", "cross_layers", "latent_layers", "mlp_dim", "latent_mlp_dim")
@@ -175,12 +176,13 @@ AFF_MISTAKES = {
 }
 
 
+@exercise(reference_aff_fuse, AFF_MISTAKES)
 def check_aff_fuse(fn) -> bool:
     """``fn(x, y, a) → z``: the AFF fusion given the attention logits a (same shape as x and y)."""
     g = torch.Generator().manual_seed(1)
     x, y, a = (torch.randn(2, 4, 3, 5, generator=g, dtype=torch.float64) for _ in range(3))
     inputs = [(x, y, a), (x, y, 10 * a), (x, x, a)]
-    if not _implemented(fn, inputs[0], "aff_fuse"):
+    if is_stub(fn, inputs[0], "aff_fuse"):
         return False
     return check_function(fn, reference_aff_fuse, inputs, name="aff_fuse", grad=True, mistakes=AFF_MISTAKES)
 
@@ -211,6 +213,7 @@ STRIDE_MISTAKES = {
 }
 
 
+@exercise(lambda n: math.ceil(n / 8), STRIDE_MISTAKES)
 def check_frames_after_strides(fn) -> bool:
     """``fn(L) → frames`` the pooling of an ERes2Net receives from an utterance of L frames.
 
@@ -255,6 +258,7 @@ BLOCK_MISTAKES = {
 }
 
 
+@exercise(_block_count, BLOCK_MISTAKES)
 def check_block_parameters(fn) -> bool:
     """``fn(in_planes, planes, stride, fuse) → int``: parameters of one ERes2Net basic block."""
     expected = [_count(ERes2NetBlock(i, p, s, fuse=f)) for i, p, s, f in BLOCK_CASES]

@@ -4,7 +4,7 @@ Each check runs the learner's function on several cases, compares it with the
 library (``course.pooling``) and prints ✓ or what is wrong; it returns a bool.
 When the answer is wrong, the check also tries the common mistakes of that
 exercise (each written out below as a function) and, when the answer agrees with
-one of them on every case, says which mistake it looks like.
+one of them on every case (``course.checks.diagnose``), says which mistake it looks like.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from course import pooling
-from course.checks.engine import Mistake, check_with_mistakes, padded_batches
+from course.checks.engine import COMMON_MISTAKE, Mistake, check_function, exercise, padded_batches
 from course.masks import frame_mask
 
 
@@ -46,14 +46,16 @@ TSTP_MISTAKES: list[Mistake] = [
 ]
 
 
+def reference_tstp(x, lengths):
+    """The library's TSTP."""
+    return pooling.build("TSTP", x.shape[1])(x, lengths)
+
+
+@exercise(reference_tstp, TSTP_MISTAKES)
 def check_tstp_with_lengths(fn: Callable) -> bool:
     """``fn(x (B, C, T), lengths (B,)) -> (B, 2C)`` = [mean; biased std] over the valid frames."""
-
-    def reference(x, lengths):
-        return pooling.build("TSTP", x.shape[1])(x, lengths)
-
-    return check_with_mistakes(fn, reference, _batches(), TSTP_MISTAKES, name="your TSTP with lengths", atol=1e-4,
-                               grad=True)
+    return check_function(fn, reference_tstp, _batches(), name="your TSTP with lengths", atol=1e-4, grad=True,
+                          mistakes=TSTP_MISTAKES, hint=COMMON_MISTAKE)
 
 
 MQMHASTP_CASES = [dict(in_dim=1536, queries=q, heads=h) for q, h in [(1, 1), (2, 4), (4, 16), (3, 8)]]
@@ -79,7 +81,7 @@ def _compare_integers(fn: Callable, cases: list[dict], truth: Callable, what: st
             print(f"✗ {what} for {case}: got {answer!r}, expected an int equal to the library's {expected}")
             label = next((lab for lab, wrong in mistakes if _matches_everywhere(fn, wrong, cases)), None)
             if label is not None:
-                print(f"  → this looks like a common mistake: {label}")
+                print(f"  {COMMON_MISTAKE.format(label)}")
             return False
     print(f"✓ {what} matches the library on {len(cases)} configurations")
     return True
@@ -92,9 +94,19 @@ def _matches_everywhere(fn: Callable, wrong: Callable, cases: list[dict]) -> boo
         return False
 
 
+def _keywords(mistakes: Sequence[Mistake]) -> list[Mistake]:
+    """The mistakes (written on a configuration dict) as the learner's function of keywords."""
+    return [(label, lambda wrong=wrong, **case: wrong(case)) for label, wrong in mistakes]
+
+
+def reference_mqmhastp_output_size(in_dim, queries, heads):
+    return pooling.build("MQMHASTP", in_dim=in_dim, queries=queries, heads=heads).out_dim
+
+
+@exercise(reference_mqmhastp_output_size, _keywords(OUTPUT_SIZE_MISTAKES))
 def check_mqmhastp_output_size(fn: Callable) -> bool:
     """``fn(in_dim, queries, heads) -> int``, the embedding size of MQMHASTP."""
-    return _compare_integers(fn, MQMHASTP_CASES, lambda c: pooling.build("MQMHASTP", **c).out_dim,
+    return _compare_integers(fn, MQMHASTP_CASES, lambda case: reference_mqmhastp_output_size(**case),
                              "MQMHASTP output size", OUTPUT_SIZE_MISTAKES)
 
 
@@ -121,10 +133,12 @@ PARAMETER_MISTAKES: list[Mistake] = [
 ]
 
 
+def reference_mqmhastp_parameters(**case) -> int:
+    return sum(p.numel() for p in pooling.build("MQMHASTP", **case).parameters())
+
+
+@exercise(reference_mqmhastp_parameters, _keywords(PARAMETER_MISTAKES))
 def check_mqmhastp_parameters(fn: Callable) -> bool:
     """``fn(in_dim, queries, heads, layers, d_s, d_k) -> int``, MQMHASTP's parameter count."""
-
-    def truth(case):
-        return sum(p.numel() for p in pooling.build("MQMHASTP", **case).parameters())
-
-    return _compare_integers(fn, MQMHASTP_PARAM_CASES, truth, "MQMHASTP parameter count", PARAMETER_MISTAKES)
+    return _compare_integers(fn, MQMHASTP_PARAM_CASES, lambda case: reference_mqmhastp_parameters(**case),
+                             "MQMHASTP parameter count", PARAMETER_MISTAKES)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from course.checks import check_function
+from course.checks import check_function, exercise
 from course.data.augment import add_noise
 from course.scoring import as_norm
 
 
+@exercise(add_noise)
 def check_add_noise(fn) -> bool:
     """``fn(speech (N,), noise (N,), snr_db) -> speech + g·noise`` with power(speech)/power(g·noise) = 10^(snr/10)."""
     g = torch.Generator().manual_seed(0)
@@ -28,6 +29,7 @@ def reference_lr(step: int, steps: int, warmup: int, final: float) -> float:
     return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+@exercise(reference_lr)
 def check_lr_schedule(fn) -> bool:
     """``fn(step, steps, warmup, final) -> lr factor`` at a range of steps, as ``course.train`` schedules it."""
     cases = [(s, 100, 10, 0.05) for s in (0, 4, 9, 10, 30, 55, 99, 100)] + [(s, 50, 0, 0.01) for s in (0, 25, 50)]
@@ -38,15 +40,16 @@ def check_lr_schedule(fn) -> bool:
     return check_function(as_tensor(fn), as_tensor(reference_lr), cases, name="lr factor", atol=1e-9)
 
 
+def reference_as_norm(scores, a, b, cohort, k):
+    return as_norm(scores, a, b, cohort, top_k=k)
+
+
+@exercise(reference_as_norm)
 def check_as_norm(fn) -> bool:
     """``fn(scores (N,), emb_a (N, D), emb_b (N, D), cohort (M, D), top_k) -> AS-Norm scores (N,)``."""
     g = torch.Generator().manual_seed(2)
     a, b = torch.randn(5, 6, generator=g, dtype=torch.float64), torch.randn(5, 6, generator=g, dtype=torch.float64)
     cohort = torch.randn(30, 6, generator=g, dtype=torch.float64)
     scores = torch.nn.functional.cosine_similarity(a, b)
-
-    def reference(scores, a, b, cohort, k):
-        return as_norm(scores, a, b, cohort, top_k=k)
-
     inputs = [(scores, a, b, cohort, k) for k in (5, 30)]
-    return check_function(fn, reference, inputs, name="as_norm", atol=1e-5)
+    return check_function(fn, reference_as_norm, inputs, name="as_norm", atol=1e-5)

@@ -10,22 +10,10 @@ import torch
 import torch.nn.functional as F
 
 from course import metrics
-from course.checks import CheckFailed, check_function
+from course.checks import IT_LOOKS_LIKE, assert_passes, check_function, exercise, is_stub
 from course.scoring import cosine_scores
 
-
-def _implemented(fn, args: tuple, name: str) -> bool:
-    """False (with a hint) when ``fn`` is still the stub: it returns None or raises NotImplementedError."""
-    try:
-        result = fn(*args)
-    except NotImplementedError:
-        result = None
-    except Exception:  # noqa: BLE001 - a real error: let the full check report it
-        return True
-    if result is None:
-        print(f"✗ {name}: returned None; write the function first")
-        return False
-    return True
+__all__ = ["assert_passes", "check_cosine", "check_eer", "check_error_rates"]  # assert_passes: notebooks import it here
 
 
 def _embedding_pairs() -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -42,9 +30,10 @@ COSINE_MISTAKES = {
 }
 
 
+@exercise(cosine_scores, COSINE_MISTAKES)
 def check_cosine(fn) -> bool:
     """``fn(emb_a (N, D), emb_b (N, D)) -> (N,)`` row-wise cosine similarity."""
-    if not _implemented(fn, _embedding_pairs()[0], "cosine"):
+    if is_stub(fn, _embedding_pairs()[0], "cosine"):
         return False
     return check_function(fn, cosine_scores, _embedding_pairs(), name="cosine", mistakes=COSINE_MISTAKES)
 
@@ -81,10 +70,11 @@ ERROR_RATE_MISTAKES = {
 }
 
 
+@exercise(reference_error_rates, ERROR_RATE_MISTAKES)
 def check_error_rates(fn) -> bool:
     """``fn(scores, labels, threshold) -> (P_miss, P_fa)``; accept when score >= threshold."""
     scores, labels = _score_cases()
-    if not _implemented(fn, (scores, labels, 0.0), "error_rates"):
+    if is_stub(fn, (scores, labels, 0.0), "error_rates"):
         return False
     for threshold in (-1.0, 0.0, 0.5, 0.6, 3.5):
         try:
@@ -98,7 +88,7 @@ def check_error_rates(fn) -> bool:
             for description, wrong in ERROR_RATE_MISTAKES.items():
                 if got is not None and len(got) == 2 and np.allclose(np.asarray(got, float),
                                                                      wrong(scores, labels, threshold), atol=1e-9):
-                    print(f"  It looks like {description}.")
+                    print(f"  {IT_LOOKS_LIKE.format(description)}")
                     break
             return False
     print("✓ error_rates matches the reference at every threshold (ties included)")
@@ -132,19 +122,14 @@ EER_MISTAKES = {
 }
 
 
+@exercise(metrics.eer, EER_MISTAKES)
 def check_eer(fn, atol: float = 1e-9) -> bool:
     """``fn(scores, labels) -> EER`` (a fraction), compared with ``course.metrics.eer``."""
     scores, labels = _score_cases()
-    if not _implemented(fn, (scores, labels), "eer"):
+    if is_stub(fn, (scores, labels), "eer"):
         return False
     cases = [(scores, labels), (scores[:20], labels[:20]), (np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1]))]
     mistakes = {description: (lambda s, y, wrong=wrong: torch.tensor(float(wrong(s, y))))
                 for description, wrong in EER_MISTAKES.items()}
     return check_function(lambda s, y: torch.tensor(float(fn(s, y))), lambda s, y: torch.tensor(metrics.eer(s, y)),
                           cases, name="eer", atol=atol, rtol=0, mistakes=mistakes)
-
-
-def assert_passes(result: bool) -> None:
-    """For solution cells: raise when a self-check printed ✗."""
-    if not result:
-        raise CheckFailed("the self-check failed on the worked solution")

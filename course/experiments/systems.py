@@ -19,10 +19,11 @@ POOLINGS = {
     "MR-MHA": "MR-MHA", "MQMHASTP": "MQMHASTP", "NetVLAD": "NetVLAD", "GhostVLAD": "GhostVLAD", "LDE": "LDE",
     "ABP": "ABP", "STSP": "STSP", "AttentiveSTSP": "AttentiveSTSP", "ACA": "ACA",
 }
-# Whole models: (model name, its pooling, its small configuration without the embedding size).
+# Whole models: (model name, its pooling, its small configuration without the embedding size). A model
+# that declares ``takes_pooling = False`` carries None: ACA-Net's attention is its own pooling.
 WHOLE_MODELS = {
     "ERes2Net": ("eres2net", "TSTP", dict(channels=4, blocks=(1, 1, 1, 1))),  # notebook 08's trained model
-    "ACA-Net": ("aca_net", "ASTP", None),  # ``course.models.aca_net.SMALL``; its attention is its own pooling
+    "ACA-Net": ("aca_net", None, None),  # ``course.models.aca_net.SMALL``
 }
 SYSTEMS = [*(f"ECAPA+{name}" for name in POOLINGS), *WHOLE_MODELS]
 # The protocol's switches (the stored results are from these defaults). ``astp_attention_norm``: None keeps

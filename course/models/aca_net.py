@@ -176,6 +176,14 @@ class ACANet(EmbeddingModel):
         torch.Size([2, 16])
     """
 
+    takes_pooling = False  # the latents' cross attention is its pooling
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        small = dict(latents=12, dim=16, blocks=1, cross_layers=1, latent_layers=1, heads=2, mlp_dim=16,
+                     latent_mlp_dim=16)
+        return [small, dict(small, positional=False)]
+
     def __init__(self, in_dim: int = 80, latents: int = 192, dim: int = 256, blocks: int = 2,
                  cross_layers: int = 2, latent_layers: int = 3, heads: int = 8, mlp_dim: int = 256,
                  latent_mlp_dim: int = 256, dropout: float = 0.0, positional: bool = True,

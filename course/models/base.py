@@ -10,9 +10,15 @@ A model maps fbank frames ``x`` (B, F, T) and ``lengths`` (B,) to embeddings
 times), so the pooling masks exactly the frames that came from padding.
 ``forward`` is written once, here; a model only says how it makes frames and what
 follows its pooling. ``course.models.build(name, **kw)`` makes one by name.
+
+Each registered class declares ``takes_pooling``: whether its constructor takes ``pooling`` and
+``pooling_kwargs`` (a registered pooling name), or its pooling is its own (ACA-Net's attention).
+Training reads the declaration instead of inspecting the constructor.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -20,7 +26,20 @@ from torch import nn
 from course.masks import check_lengths
 from course.registry import Registry
 
-MODELS = Registry("model")
+EXAMPLE_IN_DIM = 24  # the feature bins the configurations of ``examples()`` are written for
+
+
+def _check(name: str, cls) -> None:
+    """The declarations a model class must make (see ``EmbeddingModel``)."""
+    if not (isinstance(cls, type) and issubclass(cls, EmbeddingModel)):
+        raise TypeError(f"model {name!r}: {getattr(cls, '__name__', cls)} must subclass "
+                        "course.models.base.EmbeddingModel")
+    if not isinstance(cls.__dict__.get("takes_pooling"), bool):
+        raise TypeError(f"model {name!r}: declare takes_pooling = True (the constructor takes pooling and "
+                        f"pooling_kwargs) or False (its pooling is its own) on {cls.__name__}")
+
+
+MODELS = Registry("model", _check)
 
 
 def register(name: str, *aliases: str, replace: bool = False):
@@ -48,12 +67,25 @@ class EmbeddingModel(nn.Module):
 
     Subclasses set ``in_dim`` (feature bins), ``embed_dim`` and ``pooling`` in
     ``__init__`` and implement ``frame_features`` (after calling ``check_input``)
-    and ``embed`` (the layers after the pooling).
+    and ``embed`` (the layers after the pooling). They declare:
+
+    - ``takes_pooling``: True when the constructor takes ``pooling`` and ``pooling_kwargs``
+      (any registered pooling), False when the pooling is part of the model;
+      ``@register`` refuses a class that does not say.
+    - ``examples()``: a few small constructor configurations for ``in_dim = EXAMPLE_IN_DIM``,
+      which tests/test_models_registry.py builds and checks.
     """
 
+    registered_name: ClassVar[str]
+    takes_pooling: ClassVar[bool]
     in_dim: int
     embed_dim: int
     pooling: nn.Module
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        """Small constructor keywords (for ``in_dim = EXAMPLE_IN_DIM``) the contract tests check."""
+        return []
 
     def check_input(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor | None:
         """Validate frames ``x`` (B, in_dim, T) and ``lengths``; the lengths as a tensor (or None)."""

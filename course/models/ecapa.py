@@ -64,6 +64,13 @@ class ECAPA_TDNN(EmbeddingModel):  # noqa: N801 - the paper's name
         torch.Size([2, 192])
     """
 
+    takes_pooling = True
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        small = dict(channels=16, mfa_channels=48, scale=4, se_bottleneck=8, embed_dim=12)
+        return [small, dict(small, flavour="speechbrain", padding_mode="reflect", pooling="TSTP")]
+
     def __init__(self, in_dim: int = 80, channels: int = 512, mfa_channels: int | None = None,
                  embed_dim: int = 192, scale: int = 8, passthrough: str | None = None,
                  flavour: str = "wespeaker", pooling: str = "ASTP", pooling_kwargs: dict | None = None,

@@ -151,6 +151,12 @@ class ERes2Net(EmbeddingModel):
         torch.Size([2, 192])
     """
 
+    takes_pooling = True
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [dict(channels=4, blocks=(1, 1, 1, 1), embed_dim=12)]
+
     def __init__(self, in_dim: int = 80, channels: int = 32, embed_dim: int = 192,
                  blocks: tuple[int, ...] = STAGE_BLOCKS, base_width: int = 32, scale: int = 2,
                  reduction: int = 4, fuse_stages: tuple[int, ...] = (3, 4), pooling: str = "TSTP",

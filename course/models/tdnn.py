@@ -54,6 +54,12 @@ class XVector(EmbeddingModel):
         torch.Size([2, 512])
     """
 
+    takes_pooling = True
+
+    @classmethod
+    def examples(cls) -> list[dict]:
+        return [dict(frame_layers=((16, 5, 1), (16, 3, 2), (32, 1, 1)), embed_dim=12)]
+
     def __init__(self, in_dim: int = 80, frame_layers=FRAME_LAYERS, embed_dim: int = 512,
                  hidden_dim: int = 512, pooling: str = "TSTP", pooling_kwargs: dict | None = None,
                  padding_mode: str = "zeros"):

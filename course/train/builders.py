@@ -7,7 +7,6 @@ Each is looked up by name so that the trainer grows by adding an entry here
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 
 import torch
@@ -19,14 +18,24 @@ from course.train.config import TrainConfig
 
 
 def build_model(config: TrainConfig, in_dim: int = 80) -> nn.Module:
-    """The embedding model named by ``config.model`` (``course.models.build``) with ``config.pooling``
-    (for models that take a pooling: ACA-Net's attention is its own)."""
+    """The embedding model named by ``config.model`` (``course.models.build``) with ``config.pooling``.
+
+    The model class declares ``takes_pooling``: a model whose pooling is its own (ACA-Net's attention)
+    takes ``pooling=None``, and a pooling named for it is refused rather than silently ignored."""
     from course import models
 
     cls = models.model_class(config.model)
     kwargs = {"in_dim": in_dim, **config.model_kwargs}
-    if "pooling" in inspect.signature(cls).parameters:
+    if cls.takes_pooling:
+        if config.pooling is None:
+            raise ValueError(f"pooling: model {config.model!r} needs a pooling; name one of "
+                             "course.pooling.available()")
         kwargs.update(pooling=config.pooling, pooling_kwargs=dict(config.pooling_kwargs))
+    elif config.pooling is not None or config.pooling_kwargs:
+        raise ValueError(f"pooling: model {config.model!r} takes no pooling (its pooling is its own), got "
+                         f"pooling={config.pooling!r}" + (f", pooling_kwargs={config.pooling_kwargs!r}"
+                                                          if config.pooling_kwargs else "")
+                         + "; set pooling=None")
     return cls(**kwargs)
 
 

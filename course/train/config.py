@@ -45,6 +45,8 @@ def check_numbers(config) -> None:
             raise ValueError(f"{name}: expected at least {AT_LEAST[name]}, got {value}")
         setattr(config, name, value)
     for name in ("model", "pooling", "head", "split"):
+        if name == "pooling" and config.pooling is None:  # a model whose pooling is its own (ACA-Net)
+            continue
         if not isinstance(getattr(config, name), str):
             raise ValueError(f"{name}: expected a name, got {getattr(config, name)!r}")
 
@@ -55,7 +57,8 @@ class TrainConfig:
 
     model/model_kwargs: a name of ``course.models.available()`` and its keyword
         arguments (``in_dim`` and ``pooling`` are filled in).
-    pooling/pooling_kwargs: any registered pooling.
+    pooling/pooling_kwargs: any registered pooling; None for a model that takes none
+        (``takes_pooling = False``: ACA-Net's attention is its own pooling).
     head/head_kwargs: a name of ``course.heads.build``; margin_schedule: keyword
         arguments of ``course.heads.MarginScheduler`` (initial, final, start, stop,
         kind) or None for a fixed margin.
@@ -89,7 +92,7 @@ class TrainConfig:
 
     model: str = "ecapa"
     model_kwargs: dict = field(default_factory=dict)
-    pooling: str = "ASTP"
+    pooling: str | None = "ASTP"
     pooling_kwargs: dict = field(default_factory=dict)
     head: str = "arc_margin"
     head_kwargs: dict = field(default_factory=dict)
@@ -169,7 +172,7 @@ class TrainConfig:
         return json.dumps(self.to_dict(), sort_keys=True, default=str)
 
 
-def small_config(pooling: str = "ASTP", **overrides) -> TrainConfig:
+def small_config(pooling: str | None = "ASTP", **overrides) -> TrainConfig:
     """A CPU-friendly run: a small SpeechBrain-flavour ECAPA (C = 64, embedding 64, Res2
     scale 4) on 200-frame SynthVox crops, AAM-softmax with the margin ramped in.
 
