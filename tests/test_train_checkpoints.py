@@ -192,3 +192,20 @@ def test_resume_is_exact_with_augmented_waveform_crops_in_a_worker(tmp_path):
     resumed = train.fit(config, progress=False, checkpoint=path)
     a, b = weights(uninterrupted), weights(resumed)
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_an_aca_net_file_from_before_it_dropped_its_pooling_still_loads(tmp_path):
+    """ACA-Net files once stored pooling="ASTP" (never used: its attention is its pooling)."""
+    from course.models.aca_net import ACANet
+    from course.train import builders
+    from course.train.checkpoints import MODEL_FORMAT, write_payload
+    from course.train.config import small_config
+    from course.train.export import load_model
+
+    config = small_config(pooling=None, model="aca_net", model_kwargs=ACANet.examples()[0])
+    model = builders.build_model(config)
+    old = {**config.to_dict(), "pooling": "ASTP"}
+    write_payload(tmp_path / "old.pt", {"format": MODEL_FORMAT, "config": old, "model": model.state_dict()})
+    loaded, info = load_model(tmp_path / "old.pt")
+    assert info["config"].pooling is None
+    assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values()))

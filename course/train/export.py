@@ -46,8 +46,11 @@ def load_model(path: str | Path) -> tuple[torch.nn.Module, dict]:
     info: config (a TrainConfig), threshold, score_mean, eer (last validation, or None), history.
     """
     payload = read_checkpoint(path)
+    stored = dict(payload["config"])
+    if stored.get("model") == "aca_net" and stored.get("pooling") == "ASTP":
+        stored["pooling"] = None  # files written before ACA-Net stopped naming the pooling it never used
     try:
-        config = TrainConfig.from_dict(payload["config"])
+        config = TrainConfig.from_dict(stored)
     except (TypeError, ValueError) as error:
         raise CheckpointError(f"{path}: its config does not fit this version of the course ({error})") from None
     try:

@@ -188,7 +188,8 @@ def _fit(config, progress, checkpoint, dataset, collate_fn, model, log_dir, hook
 
     network.train()
     start, cpu_start = time.perf_counter() - state["seconds"], cpu_time() - state["cpu_seconds"]
-    bar = tqdm(total=config.steps, initial=state["step"], desc=f"{config.model}+{config.pooling}",
+    label = config.model if config.pooling is None else f"{config.model}+{config.pooling}"
+    bar = tqdm(total=config.steps, initial=state["step"], desc=label,
                disable=not (progress and context.main), leave=False)
     batches = builders.batch_stream(dataset, config, collate_fn, start_step=state["step"], rank=context.rank,
                                     world=context.world, pin_memory=device.type == "cuda")
