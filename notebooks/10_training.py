@@ -321,8 +321,8 @@ if not is_smoke() and not GPU_PATH:
 # date: this cell trains nothing. Rerun the command to remake it on your machine.
 
 # %%
-from course.experiments.transfer import DEFAULT_OUT, SET_TITLES, latest, read_transfer
-from course.experiments.transfer import format_table as transfer_table
+from course.experiments.transfer_table import DEFAULT_OUT, SET_TITLES, latest, read_transfer
+from course.experiments.transfer_table import format_table as transfer_table
 
 transfer = latest(read_transfer(DEFAULT_OUT))
 print(transfer_table(transfer))

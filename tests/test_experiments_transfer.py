@@ -7,7 +7,7 @@ import torch
 
 from course.data.corpus import load_trials
 from course.data.degrade import telephone
-from course.experiments import transfer
+from course.experiments import transfer, transfer_table
 from tests.synthvox_tiny import tiny_corpus
 
 
@@ -77,9 +77,9 @@ def test_the_table_names_every_system_and_keeps_the_latest_record():
     records = [{**base, "system": "a", "set": "council", "eer": 0.5}, {**base, "system": "b", "set": "council",
                                                                        "eer": 0.2},
                {**base, "system": "a", "set": "council", "eer": 0.25}]
-    latest = transfer.latest(records)
+    latest = transfer_table.latest(records)
     assert [(r["system"], r["eer"]) for r in latest] == [("a", 0.25), ("b", 0.2)]
-    table = transfer.format_table(latest)
+    table = transfer_table.format_table(latest)
     assert "25.00" in table and "50.00" not in table and "council" in table
 
 

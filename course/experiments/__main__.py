@@ -11,8 +11,8 @@ import argparse
 import sys
 
 from course.experiments.results import DEFAULT_RESULTS
-from course.experiments.transfer import DEFAULT_OUT as TRANSFER_OUT
-from course.experiments.transfer import SETS as TRANSFER_SETS
+from course.experiments.transfer_table import DEFAULT_OUT as TRANSFER_OUT
+from course.experiments.transfer_table import SETS as TRANSFER_SETS
 
 
 def parser() -> argparse.ArgumentParser:
@@ -61,7 +61,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def transfer_main(args, argv) -> int:
-    from course.experiments.transfer import format_table, latest, read_transfer, run_transfer, variants
+    from course.experiments.transfer import run_transfer, variants
+    from course.experiments.transfer_table import format_table, latest, read_transfer
 
     if args.list:
         print("\n".join(variants()))

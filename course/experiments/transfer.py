@@ -28,12 +28,8 @@ from pathlib import Path
 
 import torch
 
-from course.paths import REPO_ROOT
+from course.experiments.transfer_table import DEFAULT_OUT, SETS
 
-DEFAULT_OUT = REPO_ROOT / "results" / "transfer.jsonl"
-SETS = ("synthvox", "held_out", "council", "council_phone")
-SET_TITLES = {"synthvox": "SynthVox test", "held_out": "held-out voices", "council": "council",
-              "council_phone": "council, telephone"}
 DISTILL = {"weight": 1.0, "teacher": "speechbrain_ecapa", "per_speaker": 6}
 CHANNEL_AUGMENT = {"channel_prob": 0.3, "spec_masks": {"freq_masks": 2, "freq_width": 8, "time_masks": 2,
                                                        "time_width": 20}}
@@ -294,73 +290,3 @@ def run_transfer(names=None, sets=SETS, out=DEFAULT_OUT, command: str = "", smok
             if out is not None:
                 append_result(out, record)
     return records
-
-
-def read_transfer(path: str | Path = DEFAULT_OUT) -> list[dict]:
-    """The transfer records of ``path`` ([] when it does not exist); a malformed line is a clear error."""
-    import json
-
-    path = Path(path)
-    if not path.exists():
-        return []
-    records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        try:
-            record = json.loads(line) if line.strip() else None
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path}:{number}: not a JSON line ({error.msg})") from None
-        if record is not None and record.get("benchmark") == "transfer":
-            records.append(record)
-    return records
-
-
-def latest(records: list[dict]) -> list[dict]:
-    """The last record of each (system, set), in the order systems first appear."""
-    by = {}
-    for r in records:
-        by.pop((r["system"], r["set"]), None)
-        by[(r["system"], r["set"])] = r
-    order = list(dict.fromkeys(r["system"] for r in records))
-    return sorted(by.values(), key=lambda r: order.index(r["system"]))
-
-
-def format_table(records: list[dict]) -> str:
-    """One row per system: the EER [95% interval] of each set, then the trial counts of each set and
-    the CPU cost of each system."""
-    from course.metrics import format_eer
-
-    sets = [s for s in SETS if any(r["set"] == s for r in records)]
-    systems = list(dict.fromkeys(r["system"] for r in records))
-    by = {(r["system"], r["set"]): r for r in records}
-    width = max(len(s) for s in systems) + 2
-    head = "system".ljust(width) + "".join(SET_TITLES[s].ljust(22) for s in sets)
-    lines = [head, "-" * len(head)]
-    for system in systems:
-        cells = []
-        for s in sets:
-            r = by.get((system, s))
-            text = f"{100 * r['eer']:5.2f} [{100 * r['low']:.1f}–{100 * r['high']:.1f}]" if r else "-"
-            cells.append(text.ljust(22))
-        lines.append(system.ljust(width) + "".join(cells))
-    lines.append("")
-    lines.append("EER % [95% interval over speakers]; trials per set:")
-    first = systems[0]
-    for s in sets:
-        r = by.get((first, s))
-        if r:
-            lines.append(f"  {SET_TITLES[s]}: {format_eer(r)}")
-    key = "vs_no-training_baseline"
-    if any(key in r for r in records):
-        lines.append("EER minus the baseline's, points [paired 95% interval over speakers] (< 0 everywhere: better):")
-        for system in systems:
-            diffs = [by.get((system, s), {}).get(key) for s in sets]
-            if any(diffs):
-                cells = [(f"{100 * d['diff']:+6.2f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]" if d else "-")
-                         .ljust(22) for d in diffs]
-                better = all(d and d["high"] < 0 for d in diffs)
-                lines.append(system.ljust(width) + "".join(cells) + ("  better on every set" if better else ""))
-    lines.append("CPU cost by system (seconds):")
-    for system in systems:
-        cost = next(r["cost"] for r in records if r["system"] == system)
-        lines.append(f"  {system}: " + (", ".join(f"{k} {v}" for k, v in cost.items() if v is not None) or "-"))
-    return "\n".join(lines)
