@@ -64,3 +64,14 @@ def test_the_exercise_checks_accept_the_reference_and_reject_a_mistake():
     assert check_as_norm(lambda s, a, b, c, k: as_norm(s, a, b, c, top_k=k))
     assert not check_as_norm(lambda s, a, b, c, k: s)
     assert reference_lr(100, 100, 10, 0.05) == pytest.approx(0.05) and math.isclose(reference_lr(0, 100, 10, 0.05), 0.1)
+
+
+def test_the_exercise_schedule_is_the_one_the_trainer_uses():
+    """The notebook's reference schedule is checked against the trainer's, not against itself."""
+    from course.train.builders import lr_factor
+    from tests.toys import tiny_config
+
+    for steps, warmup, final in ((100, 10, 0.05), (800, 50, 0.05), (30, 0, 0.2)):
+        config = tiny_config(steps=steps, warmup_steps=warmup, final_lr=final, schedule="cosine")
+        for step in (0, 1, warmup, steps // 3, steps - 1, steps):
+            assert reference_lr(step, steps, warmup, final) == pytest.approx(lr_factor(step, config), abs=1e-12)
