@@ -175,6 +175,17 @@ def format_table(rows) -> str:
     return "\n".join(lines)
 
 
+def protocol_sentence(records, steps) -> str:
+    """What the runs' protocol does to the comparison, from the protocol and budget they record."""
+    equal = bool(records) and all((r.get("protocol") or {}).get("astp_attention_norm") is False for r in records)
+    text = ("Protocol: no pooling has a BatchNorm in its attention (`--no-astp-attention-norm`)" if equal else
+            "The protocol favours the reference: ASTP alone gets `attention_norm` (`course/models/ecapa.py`)")
+    if steps and max(steps) < 800:
+        return text + (f", and {max(steps)} steps rank early-training speed (the course model trains 800; "
+                       "notebook 11, §1).")
+    return text + f"; {' or '.join(map(str, steps))} steps, the course model's budget, on clean cached fbank."
+
+
 def format_markdown(rows, records=(), alpha: float = 0.05, reference: str = REFERENCE) -> str:
     """``compare`` rows as the README's Markdown: a paragraph on the runs and the test, the table, and
     what the design can detect (every number printed from ``rows`` and ``records``)."""
@@ -222,8 +233,9 @@ def format_markdown(rows, records=(), alpha: float = 0.05, reference: str = REFE
         f"α = {alpha}/{design['m']}, s_d = {design['sd']:.2f} points, the root mean square over the "
         f"comparisons): **{design['detectable']:.1f} EER points** ({design['low']:.1f}–{design['high']:.1f} "
         "comparison by comparison). Only training seeds varied: the test speakers and the trial list are "
-        "fixed, so a verdict is about this trial list. The protocol favours the reference: ASTP alone gets "
-        "`attention_norm` (`course/models/ecapa.py`), and 200 steps rank early-training speed (notebook 11, §3).",
+        "fixed, so a verdict is about this trial list" + (
+            " (notebook 11 resamples the test speakers too, from the trial scores every run stored)."
+            if records and all(r.get("trials") for r in records) else ".") + " " + protocol_sentence(records, steps),
     ]
     old = sum(1 for r in records if "eer_interval" not in r)
     if old:
