@@ -310,11 +310,18 @@ plt.show()
 # The bars are mean ± 2 standard errors over seeds, for the eye; the verdict (the colour) comes from
 # the Holm-adjusted paired test, which can separate two systems whose bars overlap when their per-seed
 # differences are consistent, because the seed's share of the spread cancels in the difference. The
-# converse holds too: a noisy system (SAP and TSDP, std ≈ 5 points, with one seed each above 23%) is
-# "not distinguishable" because its noise hides any difference, not because it is as good; a
-# steadier system with a similar mean (MHA, std 1.4) comes closer to a verdict. A wide spread is
-# itself a result: that pooling's outcome depends on the seed.
-#
+# converse holds too: a noisy system is "not distinguishable" because its noise hides any difference,
+# not because it is as good, while a steadier one with a similar mean comes closer to a verdict. A wide
+# spread is itself a result: that pooling's outcome depends on the seed. The spread of these runs:
+
+# %%
+spreads = sorted((r for r in rows if r["seeds"] > 1 and r["verdict"] != "did not train"), key=lambda r: r["eer_std"])
+if spreads:
+    print("steadiest:", ", ".join(f"{r['system']} (std {r['eer_std']:.2f})" for r in spreads[:3]))
+    print("noisiest: ", ", ".join(f"{r['system']} (std {r['eer_std']:.2f}, worst seed "
+                                  f"{max(by_system[r['system']].values()):.2f}%)" for r in spreads[::-1][:3]))
+
+# %% [markdown]
 # ## 5. EER against parameters and against training time
 
 # %%
@@ -390,9 +397,9 @@ if cached:
 # ## 7. What these numbers say, and what they do not say, about VoxCeleb
 #
 # **They say:** on SynthVox (synthetic voices, a few dozen training speakers, clean 2 s crops), with a
-# small ECAPA (C = 64) trained for the budget printed above on one CPU thread, which poolings
-# separate from the reference (ECAPA + ASTP) beyond the seed spread *on this trial list*, how fast
-# each starts to learn under a protocol that favours ASTP, and at what price in parameters and time.
+# small ECAPA (C = 64) trained for the budget printed above on one CPU thread, under the protocol
+# printed in §2, which poolings separate from the reference (ECAPA + ASTP) beyond the seed spread *on
+# this trial list* (and, in §3's bootstrap, on new speakers), and at what price in parameters and time.
 #
 # **They do not say** which pooling is better on VoxCeleb. Published VoxCeleb1-O EERs (trained on
 # VoxCeleb2 dev, from the recipes' READMEs, `../shared/REFERENCE_FACTS.md`):
