@@ -4,6 +4,8 @@ torchrun ranks. No model is trained here (tests/test_experiments.py keeps one re
 
 import pytest
 
+import course.data
+
 from course.experiments import read_results, run_shootout
 from course.experiments import shootout as shootout_module
 from course.experiments.results import append_result, done_keys
@@ -11,7 +13,15 @@ from course.experiments.shootout import plan
 
 
 @pytest.fixture
-def trained(monkeypatch):
+def corpus_made(monkeypatch):
+    """Replace generating the default corpus by a count of the calls."""
+    calls = []
+    monkeypatch.setattr(course.data, "default_corpus", lambda progress=True: calls.append(progress))
+    return calls
+
+
+@pytest.fixture
+def trained(monkeypatch, corpus_made):
     """Replace training by a record of the job: the list of jobs given to train_one."""
     jobs = []
 
@@ -27,6 +37,18 @@ def trained(monkeypatch):
 
 def ran(jobs):
     return [(job["system"], job["seed"]) for job in jobs]
+
+
+def test_the_default_corpus_is_made_before_the_workers_start_and_only_when_runs_are_due(
+        tmp_path, trained, corpus_made):
+    # pool workers are daemonic: each one generating SynthVox itself failed on a fresh machine
+    out = tmp_path / "runs.jsonl"
+    run_shootout(steps=5, seeds=1, only=["TAP"], out=out, progress=False)
+    assert len(corpus_made) == 1 and ran(trained) == [("ECAPA+TAP", 0)]
+    run_shootout(steps=5, seeds=1, only=["TAP"], out=out, progress=False)
+    assert len(corpus_made) == 1  # nothing due: nothing generated
+    run_shootout(steps=5, seeds=2, only=["TAP"], out=out, progress=False, corpus=str(tmp_path))
+    assert len(corpus_made) == 1 and len(trained) == 2  # a named corpus is the caller's
 
 
 def test_the_plan_is_seed_major_and_skips_what_is_done():

@@ -154,6 +154,10 @@ def run_shootout(steps: int | None = None, seeds: int = 3, only=None, out: str |
                                    f"only={systems}, workers={workers}, corpus={corpus!r}, device={device!r})")
     jobs = [{"system": s, "seed": seed, "steps": steps, "corpus": corpus, "device": device, "provenance": origin,
              "protocol": protocol} for s, seed in todo]
+    if jobs and corpus is None:
+        from course.data import default_corpus
+
+        default_corpus(progress)  # generated here, once: pool workers are daemons and cannot start its pool
     total = len(systems) * seeds
     label = f"{total - len(jobs)} of {total} runs already done" if world == 1 else f"rank {rank} of {world}"
     bar = tqdm(total=len(jobs), desc=f"shoot-out ({label})", disable=not progress, unit="run")
