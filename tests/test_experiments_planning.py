@@ -5,7 +5,6 @@ torchrun ranks. No model is trained here (tests/test_experiments.py keeps one re
 import pytest
 
 import course.data
-
 from course.experiments import read_results, run_shootout
 from course.experiments import shootout as shootout_module
 from course.experiments.results import append_result, done_keys

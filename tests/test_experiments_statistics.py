@@ -8,8 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from course.experiments import compare, read_results, run_shootout
-from course.experiments import shootout as shootout_module
+from course.experiments import compare, read_results
 from course.experiments.results import DEFAULT_RESULTS
 from course.experiments.statistics import (
     bootstrap_mean_eer,
@@ -116,31 +115,6 @@ def test_the_speaker_bootstrap_on_a_tiny_case():
     assert out["low"] < out["estimate"] < out["high"]
     same = bootstrap_mean_eer(system, labels, a, b, reference=system, draws=50)
     assert same["low"] == same["high"] == same["estimate"] == 0.0  # a system against itself: Δ = 0 in every draw
-
-
-def stub_record(job):
-    return {"system": job["system"], "seed": job["seed"], "steps": job["steps"], "parameters": 1, "pooled_dim": 2,
-            "eer": 0.1, "min_dcf": 0.5, "train_seconds": 1.0, "train_cpu_seconds": 1.0,
-            "protocol": job["protocol"], "provenance": job["provenance"]}
-
-
-def test_planning_and_resuming_without_training(tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(shootout_module, "train_one", lambda job: calls.append((job["system"], job["seed"]))
-                        or stub_record(job))
-    out = tmp_path / "stub.jsonl"
-    assert shootout_module.plan(["A", "B"], 2, 10, {("A", 0)}) == [("B", 0), ("A", 1), ("B", 1)]  # seed by seed
-    records = run_shootout(steps=10, seeds=2, only=["TAP", "ASTP"], out=out, progress=False, device="cpu")
-    assert calls == [("ECAPA+TAP", 0), ("ECAPA+ASTP", 0), ("ECAPA+TAP", 1), ("ECAPA+ASTP", 1)] and len(records) == 4
-    run_shootout(steps=10, seeds=3, only=["TAP", "ASTP"], out=out, progress=False, device="cpu")
-    assert calls[4:] == [("ECAPA+TAP", 2), ("ECAPA+ASTP", 2)]  # only the new seed
-    run_shootout(steps=20, seeds=1, only=["TAP"], out=out, progress=False, device="cpu")
-    assert calls[6:] == [("ECAPA+TAP", 0)]  # another budget is another run
-    equal = run_shootout(steps=10, seeds=1, only=["ASTP"], out=out, progress=False, device="cpu",
-                         astp_attention_norm=False)
-    assert calls[7:] == [("ECAPA+ASTP", 0)]  # another protocol is another run, and is returned alone
-    assert len(equal) == 1 and equal[0]["protocol"] == {"astp_attention_norm": False}
-    assert len(read_results(out)) == 8
 
 
 def test_the_equal_protocol_takes_attention_norm_from_astp():
