@@ -35,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     shoot.add_argument("--device", default=None, help="cpu, cuda... (default: the best available)")
     shoot.add_argument("--no-astp-attention-norm", action="store_true",
                        help="train ASTP without the BatchNorm in its attention that it alone gets by default "
-                            "(an equal protocol; the committed results are from the default one)")
+                            "(the equal protocol, which the committed results/shootout.jsonl used)")
     shoot.add_argument("--list", action="store_true", help="print the systems and exit")
     table = commands.add_parser("table", help="the comparison table of a results file (trains nothing)")
     table.add_argument("--out", default=str(DEFAULT_RESULTS), metavar="FILE", help="results file to read")

@@ -133,7 +133,7 @@ def run_shootout(steps: int | None = None, seeds: int = 3, only=None, out: str |
     ``command``: how the provenance names this invocation (the CLI passes its command line; by default
     the call). ``astp_attention_norm``: None keeps the model's default (ASTP, alone among the poolings,
     gets a BatchNorm in its attention on the SpeechBrain flavour); False takes it away, so that no
-    pooling gets it (the stored results are from the default protocol)."""
+    pooling gets it (results/shootout.jsonl used False; results/shootout_200.jsonl the default)."""
     if seeds < 1:
         raise ValueError(f"--seeds: expected at least 1, got {seeds}")
     if workers < 1:
