@@ -237,6 +237,7 @@ with_scores = [r for r in records if r.get("trials")]
 if with_scores and REFERENCE in {r["system"] for r in with_scores}:
     root = with_scores[0]["config"]["corpus"] or default_corpus(progress=False)
     print(f"Δ EER vs {REFERENCE}, 95% interval resampling seeds only (t) and seeds + test speakers (bootstrap):")
+    on_new_speakers = {True: [], False: []}  # verdict "better"/"worse": does the bootstrap interval exclude 0 too?
     for row in rows:
         if row["verdict"] == "reference":
             continue
@@ -246,6 +247,10 @@ if with_scores and REFERENCE in {r["system"] for r in with_scores}:
                           else f"[{row['delta_low']:+6.2f}, {row['delta_high']:+6.2f}]")
             print(f"  {row['system']:22s} t: {seeds_only:16s}   "
                   f"seeds + speakers: [{both['low']:+6.2f}, {both['high']:+6.2f}]   ({row['verdict']})")
+            if row["verdict"] in ("better", "worse"):
+                on_new_speakers[both["low"] > 0 or both["high"] < 0].append(row["system"])
+    print(f"verdicts that hold on new speakers too: {', '.join(on_new_speakers[True]) or 'none'}; "
+          f"on these test speakers only: {', '.join(on_new_speakers[False]) or 'none'}")
 else:
     print(f"{len(records) - len(with_scores)} of {len(records)} runs have no trial scores (written before they were "
           "stored): the seeds are the only resampling these records allow")
@@ -437,7 +442,7 @@ for name in ("ECAPA+ASTP", "ECAPA+TSTP", "ECAPA+GhostVLAD", "ERes2Net", "ACA-Net
 #    real voices, music, laughter, crosstalk and codecs, which is where attention over frames (which
 #    frames to trust) is argued to help.
 # 4. **Resolution.** With five seeds the design finds, with 80% power, only differences of the size
-#    printed in §3 (about ten EER points): most systems are "not distinguishable" from the reference,
+#    printed in §3: most systems are "not distinguishable" from the reference,
 #    the honest result of a small experiment, and no verdict survives without assuming normality.
 #
 # What transfers is the **method**: one backbone, one recipe, several seeds, a reference fixed in
