@@ -20,6 +20,7 @@ from course.notebooks import ROOT
 SCREENS = ROOT / "build" / "screens"
 DOCS = ROOT / "docs" / "screens"
 MAX_BYTES = 150_000
+MODE_FILE = DOCS / "mode.txt"  # the mode the committed screenshots were taken in
 SETTINGS = [(900, 256), (800, 256), (720, 256), (720, 128), (600, 128)]  # (width, colours)
 
 # docs name -> the browser test's screenshot (build/screens/<notebook>-<explorer>.png).
@@ -89,5 +90,6 @@ def main(skip_test: bool = False, mode: str = "smoke") -> int:
         size = shrink(source, DOCS / name)
         print(f"wrote {(DOCS / name).relative_to(ROOT)} ({size / 1000:.0f} kB)")
     if not skip_test:
+        MODE_FILE.write_text(mode + "\n", encoding="utf-8")  # the README's caption is checked against it
         print(f"The screenshots show {MODES[mode]}.")
     return 0

@@ -57,7 +57,7 @@ from course.audio import read
 from course.calibration import LinearCalibration, actual_dcf, bayes_threshold, cllr, min_cllr
 from course.data import council, default_corpus
 from course.data.corpus import DEV_TRIAL_FILE, load_trials, speaker_of
-from course.embedding_cache import cached_embed_files
+from course.embedding_cache import cached_embed_files, cached_embed_waves
 from course.env import is_smoke
 from course.evaluate import embed_waves, mean_embedding, training_files, trial_files
 from course.real_material import real_or_stand_ins
@@ -195,7 +195,7 @@ plt.show()
 # %%
 from course.data.degrade import telephone
 
-phone_emb = embed_waves(real_model, {p: telephone(wave_of(p)) for p in council_files}, batch_size=8)
+phone_emb = cached_embed_waves(real_model, {p: telephone(wave_of(p)) for p in council_files})  # kept on disk
 phone = {k: scored(phone_emb, t) for k, t in half.items()}
 P = 0.05  # the operating point of this table
 transfers = [("course model: SynthVox → council", sv_cal, small_on_council),
@@ -250,7 +250,7 @@ def duration_curve(model, trials, full, mean):
     tests = sorted({b for _, _, b in trials})
     labels = torch.tensor([lab for lab, _, _ in trials])
     for d in DURATIONS:
-        cut = embed_waves(model, {p: middle(wave_of(p), d) for p in tests}, batch_size=16)
+        cut = cached_embed_waves(model, {p: middle(wave_of(p), d) for p in tests}, batch_size=16)
         enrol, test = torch.stack([full[e] for _, e, _ in trials]), torch.stack([cut[t] for _, _, t in trials])
         scores = cosine_scores(enrol, test, mean)
         out[d] = (scores.numpy(), metrics.eer_interval(scores, labels, *sides(trials)))
@@ -320,8 +320,8 @@ def enrolment_eer(model, trials, single, mean, how):
     if how == "average":
         enrol = [torch.stack([single[p] for p in enrol]).mean(0) for _, enrol, _ in trials]
     else:  # concatenate the audio, embed once
-        sets = {tuple(enrol) for _, enrol, _ in trials}  # each distinct set embedded once
-        joined = embed_waves(model, {key: torch.cat([wave_of(p) for p in key]) for key in sets}, batch_size=4)
+        sets = sorted({tuple(enrol) for _, enrol, _ in trials})  # each distinct set once, in a fixed order (cache key)
+        joined = cached_embed_waves(model, {key: torch.cat([wave_of(p) for p in key]) for key in sets}, batch_size=4)
         enrol = [joined[tuple(enrol)] for _, enrol, _ in trials]
     from course.scoring import cosine_scores
 

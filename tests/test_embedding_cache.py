@@ -28,3 +28,22 @@ def test_other_weights_are_another_key():
     a, b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
     assert embedding_cache.model_digest(a) != embedding_cache.model_digest(b)
     assert embedding_cache.model_digest(a) == embedding_cache.model_digest(a)
+
+
+def test_waveforms_are_cached_by_their_samples(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    calls = []
+    real = embedding_cache.embed_waves
+    monkeypatch.setattr(embedding_cache, "embed_waves", lambda *a, **k: calls.append(1) or real(*a, **k))
+    waves = {("a", "b"): torch.randn(16000, generator=torch.Generator().manual_seed(0)), "c": torch.zeros(8000) + 0.1}
+    first = embedding_cache.cached_embed_waves(MeanStd(), waves)
+    again = embedding_cache.cached_embed_waves(MeanStd(), waves)
+    assert len(calls) == 1 and list(again) == list(waves) and all(torch.equal(first[k], again[k]) for k in waves)
+    changed = {**waves, "c": waves["c"].clone()}
+    changed["c"][0] = 0.5  # one sample: another key
+    embedding_cache.cached_embed_waves(MeanStd(), changed)
+    assert len(calls) == 2
+    for file in (tmp_path / "cache" / "embeddings").glob("waves-*.pt"):
+        file.write_bytes(b"torn")  # a torn file is computed again, not an error
+    embedding_cache.cached_embed_waves(MeanStd(), changed)
+    assert len(calls) == 3

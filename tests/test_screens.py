@@ -43,3 +43,10 @@ def test_screenshots_say_which_mode_they_ran_in(monkeypatch, capsys):
     for mode in ("smoke", "default"):
         assert screens.take(mode=mode) == 0
         assert seen["mode"] == mode and f"in {mode} mode" in capsys.readouterr().out
+
+
+def test_the_readme_says_the_mode_the_committed_screenshots_were_taken_in():
+    mode = screens.MODE_FILE.read_text(encoding="utf-8").strip()
+    assert mode in screens.MODES, f"{screens.MODE_FILE}: unknown mode {mode!r}"
+    section = README.read_text(encoding="utf-8").split("## What it looks like", 1)[1].split("\n## ", 1)[0]
+    assert f"({mode} mode" in section, f"README's screenshot caption does not say {mode} mode"
