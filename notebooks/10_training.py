@@ -271,7 +271,9 @@ plt.show()
 # with crackle at SNR 0–5 dB (training noise is white, pink or babble at 5–20 dB). Three systems embed
 # the same degraded audio: the baseline, the course model trained on clean crops only, and the course
 # model trained with augmentation. Each cell is an EER with its 95% interval over the test speakers.
-# `benchmarks/train_robustness.py` prints the same table.
+# This build trains one seed of each; `benchmarks/train_robustness.py` prints the same table for three
+# training seeds of each course model and counts every claim seed by seed, so that one lucky seed cannot
+# make it (`benchmarks/train_robustness_results.md`).
 
 # %%
 from course.train.robustness import format_table, model_embedder, robustness_table
