@@ -538,14 +538,15 @@ print("runs paired here come from:", "; ".join(f"{m} @ {c} ({n} runs)" for (m, c
 
 # %% [markdown]
 # **Reading your result.** MeanMax is TAP (the mean) with a per-channel maximum beside it, so the
-# first comparison is with TAP, seed by seed (printed above), then with the reference. A default-mode
-# run of this notebook reported MeanMax at about 28% EER, "worse", well above TAP's 18%: the maximum of
-# a channel over 200 frames is set by one frame, and after 200 steps the frames are still noisy, so
-# the max half of the vector carries mostly noise that the layer after the pooling must first learn to
-# ignore. Three cautions before you believe any verdict here. Your pooling was added after the 16
-# comparisons of §3, so its test is outside their Holm family (its p is adjusted over the systems of
-# this copy, with only `EXERCISE_SEEDS` seeds: the 80%-power difference printed above is large). The
-# pairing rests on equal seeds giving equal batches, but the committed runs were trained on another
-# machine and commit (printed above): a different torch build or CPU can change the numbers of the
-# reference's runs, so the per-seed differences mix the pooling's effect with the machine's. And the
-# protocol of §1 still favours ASTP.
+# first comparison is with TAP, seed by seed (printed above), then with the reference. If MeanMax
+# trails TAP on every seed, the likely reason is the maximum itself: the maximum of a channel over
+# 200 frames is set by one frame, so the max half of the vector carries mostly that frame's noise,
+# which the layer after the pooling must learn to ignore. Three cautions before you believe any
+# verdict here. Your pooling was added after the 16 comparisons of §3, so its test is outside their
+# Holm family (its p is adjusted over the systems of this copy, with only `EXERCISE_SEEDS` seeds: the
+# 80%-power difference printed above is large). The pairing rests on equal seeds giving equal
+# batches, but the committed runs may come from another machine and commit (printed above): a
+# different torch build or CPU changes the numbers of the reference's runs (the course model's seed 0
+# tested at 2.36% on one CPU and 1.40% on another: `benchmarks/train_course_model_results.md`,
+# `benchmarks/train_robustness_results.md`), so the per-seed differences mix the pooling's effect
+# with the machine's. And the protocol is only as equal as the one printed in §2.
