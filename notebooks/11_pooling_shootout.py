@@ -49,6 +49,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 from IPython.display import display
+from matplotlib.ticker import NullFormatter
 from scipy import stats
 
 from course.env import is_smoke
@@ -304,7 +305,10 @@ for y, system in enumerate(order):
     if len(values) > 1:
         ax.errorbar(row["eer_mean"], y, xerr=2 * row["eer_se"], fmt="o", color=colour, capsize=3, zorder=4)
 ax.set_yticks(range(len(order)), order)
-ax.set_xlabel("EER (%) on the SynthVox trial list: seeds (dots), mean ± 2·SE (bars)")
+ax.set_xscale("log")  # a system that did not train sits near 50%: on a linear axis it squeezes the rest together
+ax.set_xticks([1, 2, 3, 5, 10, 20, 50], ["1", "2", "3", "5", "10", "20", "50"])
+ax.xaxis.set_minor_formatter(NullFormatter())
+ax.set_xlabel("EER (%, log scale) on the SynthVox trial list: seeds (dots), mean ± 2·SE (bars)")
 ax.set_title(f"green: {REFERENCE} (reference) · blue: not distinguishable · grey: worse · red: did not train",
              fontsize=9)
 ax.grid(axis="x", alpha=0.3)
