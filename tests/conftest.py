@@ -12,6 +12,17 @@ def tiny_synthvox(tmp_path_factory):
     return tiny_corpus(tmp_path_factory.mktemp("synthvox"))
 
 
+def pytest_configure(config):
+    """Stop at once, with one message, when this interpreter lacks the requirements (not 92 ImportErrors)."""
+    import sys
+
+    from tests.requirements_check import message, missing
+
+    absent = missing()
+    if absent:
+        raise pytest.UsageError(message(absent, sys.executable))
+
+
 HEAVY_MARKS = ("notebook", "browser", "network", "ipywidgets7")  # each runs a kernel, a browser or pip
 
 
