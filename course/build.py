@@ -163,6 +163,7 @@ def build(smoke: bool = False, only: list[str] | None = None, out_dir: Path | No
     """The whole main job; returns the process exit code."""
     out_dir = out_dir or notebooks.ROOT / "build"
     chosen = select(only)
+    started = time.perf_counter()
     print(f"Preparing data ({'smoke' if smoke else 'default'} mode)...", flush=True)
     prepare_data(smoke)
     results = []
@@ -184,6 +185,8 @@ def build(smoke: bool = False, only: list[str] | None = None, out_dir: Path | No
     for r in failed:
         print(f"FAILED {r.detail}")
     print(f"Executed notebooks and HTML in {out_dir}")
+    minutes, seconds = divmod(round(time.perf_counter() - started), 60)
+    print(f"The build took {minutes} min {seconds} s of wall clock, data preparation included.")
     return 130 if results and results[-1].status == "interrupted" else 1 if failed else 0
 
 

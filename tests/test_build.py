@@ -89,3 +89,17 @@ def test_a_missed_wake_up_costs_one_poll_slice_not_the_cell_timeout():
     arrives = time.monotonic() + 10
     result, seconds = run(sliced_get_msg(missed_wake_up, slice_s=0.05), timeout=0.3)
     assert result is None and 0.3 <= seconds < 1.0, seconds  # Empty only once the caller's timeout has passed
+
+
+def test_the_build_says_its_wall_clock_time(tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    chosen = build.select(None)[:2]
+    monkeypatch.setattr(build, "select", lambda only: chosen)
+    monkeypatch.setattr(build, "prepare_data", lambda smoke: None)
+    monkeypatch.setattr(build, "execute",
+                        lambda source, smoke, timeout, out_dir: (build.Result(source.stem, 1.0, "ok"), None))
+    clock = iter([100.0, 100.0 + 19 * 60 + 37])  # the start, then the end of the build
+    monkeypatch.setattr(build, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
+    assert build.build(smoke=True, out_dir=tmp_path) == 0
+    assert "The build took 19 min 37 s of wall clock" in capsys.readouterr().out
