@@ -122,14 +122,20 @@ def variants() -> dict:
     ``course``: the course model as configured today (``course_config()``); the others change one or
     more ingredients: ``+distill`` (``DISTILL``), ``+channel`` (``CHANNEL_AUGMENT``: random band and μ-law
     30% of crops, SpecAugment masks), ``+400spk`` (``larger_corpus_config()``: 400 training speakers of
-    8 utterances instead of 80 of 18), and their combinations."""
+    8 utterances instead of 80 of 18), and their combinations; ``×10``: the distillation loss weighted 10
+    instead of 1 (so that it, not the SynthVox classification, dominates the loss); with 400 speakers the
+    teacher embeds 2 utterances of each (800 files, against 480 for the default corpus's 6 of each)."""
     from course.train.config import course_config
 
-    def config(distill=False, channel=False, speakers=False):
+    def config(distill=False, channel=False, speakers=False, distill_weight=None, per_speaker=None):
         def make():  # the larger corpus is generated only when its variant is asked for
             overrides = {}
             if distill:
                 overrides["distill"] = dict(DISTILL)
+                if distill_weight is not None:
+                    overrides["distill"]["weight"] = distill_weight
+                if per_speaker is not None:
+                    overrides["distill"]["per_speaker"] = per_speaker
             if speakers:
                 overrides["corpus"] = str(timed_corpus(larger_corpus_config())[0])
             config = course_config(**overrides)
@@ -141,7 +147,9 @@ def variants() -> dict:
     return {"course": config(), "+distill": config(distill=True), "+channel": config(channel=True),
             "+400spk": config(speakers=True), "+channel+distill": config(distill=True, channel=True),
             "+400spk+channel": config(speakers=True, channel=True),
-            "+400spk+channel+distill": config(True, True, True)}
+            "+400spk+channel+distill": config(True, True, True),
+            "+distill×10": config(distill=True, distill_weight=10.0),
+            "+400spk+distill×10": config(distill=True, speakers=True, distill_weight=10.0, per_speaker=2)}
 
 
 def baseline_system(train_root) -> System:
