@@ -84,3 +84,30 @@ def test_the_distillation_term_changes_the_loss_and_weight_zero_does_not(corpus)
     one = train.fit(distill_config(corpus, steps=3), progress=False)
     assert zero.losses[0] == pytest.approx(plain.losses[0], rel=1e-6)
     assert one.losses[0] > plain.losses[0]
+
+
+def test_centred_targets_have_the_training_mean_removed_and_keep_their_differences(corpus):
+    from course.data.wave_crops import WaveCrops
+
+    crops = WaveCrops(corpus, chunk_frames=50, augment={"noise_prob": 0.0, "reverb_prob": 0.0})
+    teacher = distill.teacher_embeddings(corpus, teacher="stand_in", per_speaker=2)
+    raw = distill.WithTargets(crops, corpus, teacher["embeddings"])
+    centred = distill.WithTargets(crops, corpus, teacher["embeddings"], center=True)
+    pairs = [(r, c) for r, c in zip(raw.targets, centred.targets) if r is not None]
+    assert len(pairs) == 2 * 4 and all(c is None for r, c in zip(raw.targets, centred.targets) if r is None)
+    raw_t, centred_t = torch.stack([r for r, _ in pairs]), torch.stack([c for _, c in pairs])
+    assert torch.allclose(centred_t.mean(0), torch.zeros(raw.dim), atol=1e-5)
+    assert torch.allclose(centred_t[1:] - centred_t[0], raw_t[1:] - raw_t[0], atol=1e-5)
+    assert not torch.allclose(centred_t, raw_t)
+
+
+def test_the_centre_switch_reaches_the_training_dataset(corpus):
+    from course.train import builders
+
+    config = distill_config(corpus, distill={"weight": 1.0, "teacher": "stand_in", "per_speaker": 2,
+                                             "center": True})
+    base = builders.distill_dataset(distill_config(corpus), builders.build_dataset(config))
+    centred = builders.distill_dataset(config, builders.build_dataset(config))
+    got = torch.stack([t for t in centred.targets if t is not None])
+    assert torch.allclose(got.mean(0), torch.zeros(centred.dim), atol=1e-5)
+    assert not torch.allclose(got, torch.stack([t for t in base.targets if t is not None]))

@@ -124,10 +124,11 @@ def variants() -> dict:
     30% of crops, SpecAugment masks), ``+400spk`` (``larger_corpus_config()``: 400 training speakers of
     8 utterances instead of 80 of 18), and their combinations; ``×10``: the distillation loss weighted 10
     instead of 1 (so that it, not the SynthVox classification, dominates the loss); with 400 speakers the
-    teacher embeds 2 utterances of each (800 files, against 480 for the default corpus's 6 of each)."""
+    teacher embeds 2 utterances of each (800 files, against 480 for the default corpus's 6 of each);
+    ``centred``: the teacher's targets with their training mean subtracted (``course.train.distill``)."""
     from course.train.config import course_config
 
-    def config(distill=False, channel=False, speakers=False, distill_weight=None, per_speaker=None):
+    def config(distill=False, channel=False, speakers=False, distill_weight=None, per_speaker=None, center=False):
         def make():  # the larger corpus is generated only when its variant is asked for
             overrides = {}
             if distill:
@@ -136,6 +137,8 @@ def variants() -> dict:
                     overrides["distill"]["weight"] = distill_weight
                 if per_speaker is not None:
                     overrides["distill"]["per_speaker"] = per_speaker
+                if center:
+                    overrides["distill"]["center"] = True
             if speakers:
                 overrides["corpus"] = str(timed_corpus(larger_corpus_config())[0])
             config = course_config(**overrides)
@@ -149,7 +152,10 @@ def variants() -> dict:
             "+400spk+channel": config(speakers=True, channel=True),
             "+400spk+channel+distill": config(True, True, True),
             "+distill×10": config(distill=True, distill_weight=10.0),
-            "+400spk+distill×10": config(distill=True, speakers=True, distill_weight=10.0, per_speaker=2)}
+            "+400spk+distill×10": config(distill=True, speakers=True, distill_weight=10.0, per_speaker=2),
+            "+centred distill×10": config(distill=True, distill_weight=10.0, center=True),
+            "+400spk+centred distill×10": config(distill=True, speakers=True, distill_weight=10.0, per_speaker=2,
+                                                 center=True)}
 
 
 def baseline_system(train_root) -> System:

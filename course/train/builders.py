@@ -80,7 +80,7 @@ def distill_dataset(config: TrainConfig, dataset: Dataset) -> Dataset:
     root = corpus_root(config)
     teacher = teacher_embeddings(root, config.split, config.distill.get("teacher", "speechbrain_ecapa"),
                                  config.distill.get("per_speaker"))
-    return WithTargets(dataset, root, teacher["embeddings"])
+    return WithTargets(dataset, root, teacher["embeddings"], center=bool(config.distill.get("center", False)))
 
 
 def corpus_root(config: TrainConfig) -> str:

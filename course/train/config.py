@@ -85,7 +85,7 @@ class TrainConfig:
     checkpoint_every: steps between checkpoints when ``fit`` is given a checkpoint path.
     val_every: steps between validation EERs on the corpus's trial list (0: only at the end
         when ``fit(validate=True)``).
-    distill: None, or {"weight", "teacher", "per_speaker"}: add a cosine loss pulling the
+    distill: None, or {"weight", "teacher", "per_speaker", "center"}: add a cosine loss pulling the
         embedding (through a learned projection) toward a pretrained teacher's embedding of the
         whole training utterance (``course.train.distill``).
     """
