@@ -116,3 +116,34 @@ def test_the_readme_transfer_table_is_the_table_command_output(capsys):
     block = readme.split("<!-- transfer-table -->\n```\n", 1)[1].split("\n```\n<!-- /transfer-table -->", 1)[0]
     assert block.strip() == printed, "README's transfer table is stale: paste `python -m course.experiments " \
                                      "transfer --table` between its markers"
+
+
+def test_systems_after_the_course_model_get_their_paired_difference_to_it(corpus):
+    base = transfer.baseline_system(corpus)
+    course = transfer.System("course", base.embed, base.mean)
+    shifted = transfer.System("+other", lambda waves: {k: v + 1.0 for k, v in base.embed(waves).items()}, base.mean)
+    records = transfer.run_transfer(out=None, systems=[base, course, shifted], evalsets=sets_of(corpus)[:1],
+                                    progress=False)
+    by = {r["system"]: r for r in records}
+    assert "vs_course" not in by["no-training baseline"] and "vs_course" not in by["course"]
+    assert by["course"]["vs_no-training_baseline"]["diff"] == 0
+    d = by["+other"]["vs_course"]
+    assert d["low"] <= d["diff"] <= d["high"] and d["diff"] == pytest.approx(by["+other"]["eer"] - by["course"]["eer"])
+
+
+def test_the_table_prints_both_paired_blocks_and_names_the_sets_a_claim_holds_on():
+    base = {"low": 0.1, "high": 0.3, "level": 0.95, "targets": 5, "nontargets": 5, "speakers": 6, "cost": {},
+            "eer": 0.2}
+    better, worse, open_ = ({"diff": -0.1, "low": -0.2, "high": -0.05}, {"diff": 0.1, "low": 0.05, "high": 0.2},
+                            {"diff": 0.0, "low": -0.1, "high": 0.1})
+    records = [{**base, "system": "b", "set": "synthvox"}, {**base, "system": "b", "set": "council"},
+               {**base, "system": "course", "set": "synthvox", "vs_no-training_baseline": better},
+               {**base, "system": "course", "set": "council", "vs_no-training_baseline": better},
+               {**base, "system": "+x", "set": "synthvox", "vs_no-training_baseline": better, "vs_course": worse},
+               {**base, "system": "+x", "set": "council", "vs_no-training_baseline": open_, "vs_course": open_}]
+    table = transfer_table.format_table(records)
+    lines = table.splitlines()
+    assert any(line.startswith("course") and line.endswith("better on every set") for line in lines)
+    assert any(line.startswith("+x") and line.endswith("better on: SynthVox test") for line in lines)
+    assert "EER minus the course model's" in table
+    assert any(line.startswith("+x") and line.endswith("worse on: SynthVox test") for line in lines)

@@ -125,10 +125,12 @@ def variants() -> dict:
     8 utterances instead of 80 of 18), and their combinations; ``×10``: the distillation loss weighted 10
     instead of 1 (so that it, not the SynthVox classification, dominates the loss); with 400 speakers the
     teacher embeds 2 utterances of each (800 files, against 480 for the default corpus's 6 of each);
-    ``centred``: the teacher's targets with their training mean subtracted (``course.train.distill``)."""
+    ``centred``: the teacher's targets with their training mean subtracted (``course.train.distill``);
+    ``+1000spk``: 1,000 training speakers of 6 utterances, the teacher on 1 utterance of each."""
     from course.train.config import course_config
 
-    def config(distill=False, channel=False, speakers=False, distill_weight=None, per_speaker=None, center=False):
+    def config(distill=False, channel=False, speakers=False, distill_weight=None, per_speaker=None, center=False,
+               corpus=None):
         def make():  # the larger corpus is generated only when its variant is asked for
             overrides = {}
             if distill:
@@ -140,7 +142,7 @@ def variants() -> dict:
                 if center:
                     overrides["distill"]["center"] = True
             if speakers:
-                overrides["corpus"] = str(timed_corpus(larger_corpus_config())[0])
+                overrides["corpus"] = str(timed_corpus(corpus or larger_corpus_config())[0])
             config = course_config(**overrides)
             if channel:  # course_config's own ``augment`` argument is a switch: replace the dict after
                 config = config.replace(augment={**config.augment, **CHANNEL_AUGMENT})
@@ -155,7 +157,9 @@ def variants() -> dict:
             "+400spk+distill×10": config(distill=True, speakers=True, distill_weight=10.0, per_speaker=2),
             "+centred distill×10": config(distill=True, distill_weight=10.0, center=True),
             "+400spk+centred distill×10": config(distill=True, speakers=True, distill_weight=10.0, per_speaker=2,
-                                                 center=True)}
+                                                 center=True),
+            "+1000spk+centred distill×10": config(distill=True, speakers=True, distill_weight=10.0, per_speaker=1,
+                                                  center=True, corpus=larger_corpus_config(1000, 6))}
 
 
 def baseline_system(train_root) -> System:
@@ -271,8 +275,12 @@ def paired_difference(scores, reference_scores, labels, trials, n_boot: int = 10
 def run_transfer(names=None, sets=SETS, out=DEFAULT_OUT, command: str = "", smoke: bool = False,
                  systems: list[System] | None = None, progress: bool = True,
                  evalsets: list[EvalSet] | None = None) -> list[dict]:
-    """Score the baseline, the pretrained model and the ``names`` variants (default: all of ``variants()``)
-    on ``sets``; append one record per (system, set) to ``out`` (None: write nothing) and return them.
+    """Score the baseline, the pretrained model and the ``names`` variants (default: all of ``variants()``;
+    the course model always) on ``sets``; append one record per (system, set) to ``out`` (None: write
+    nothing) and return them. Every system after the baseline gets its paired difference to the baseline
+    (``vs_no-training_baseline``), every system after the course model its difference to that
+    (``vs_course``): the same trials and bootstrap draws of speakers, so the run itself says whether an
+    ingredient moves the course model.
     ``systems`` and ``evalsets`` replace the defaults (tests: tiny corpora and stand-ins)."""
     from tqdm.auto import tqdm
 
@@ -287,19 +295,23 @@ def run_transfer(names=None, sets=SETS, out=DEFAULT_OUT, command: str = "", smok
         unknown = [n for n in names if n not in table]
         if unknown:
             raise ValueError(f"unknown variant(s) {unknown}; known: {', '.join(table)}")
+        names = ["course", *[n for n in names if n != "course"]]  # every variant is compared with it
         systems = [baseline_system(default_corpus(progress=False)), pretrained_system()]
         systems += [trained_system(n, table[n](), progress) for n in names]
-    records, reference = [], {}
+    references = [systems[0], *[s for s in systems[1:] if s.name == "course"]]
+    records, reference_scores = [], {}
     for system in tqdm(systems, desc="systems", disable=not progress):
         for evalset in evalsets:
             record = {"benchmark": "transfer", "system": system.name, "set": evalset.name,
                       "mean": "training" if system.mean is not None else "none (plain cosine)",
                       **score(system, evalset), "cost": system.cost, "config": system.config, **origin}
-            if system is systems[0]:
-                reference[evalset.name] = record["scores"]
-            else:
-                record["vs_" + systems[0].name.replace(" ", "_")] = paired_difference(
-                    record["scores"], reference[evalset.name], record["labels"], evalset.trials)
+            for reference in references:
+                if (reference.name, evalset.name) in reference_scores:
+                    record["vs_" + reference.name.replace(" ", "_")] = paired_difference(
+                        record["scores"], reference_scores[reference.name, evalset.name], record["labels"],
+                        evalset.trials)
+            if system in references:
+                reference_scores[system.name, evalset.name] = record["scores"]
             records.append(record)
             if out is not None:
                 append_result(out, record)

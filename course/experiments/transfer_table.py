@@ -67,18 +67,29 @@ def format_table(records: list[dict]) -> str:
         r = by.get((first, s))
         if r:
             lines.append(f"  {SET_TITLES[s]}: {format_eer(r)}")
-    key = "vs_no-training_baseline"
-    if any(key in r for r in records):
-        lines.append("EER minus the baseline's, points [paired 95% interval over speakers] (< 0 everywhere: better):")
-        for system in systems:
-            diffs = [by.get((system, s), {}).get(key) for s in sets]
-            if any(diffs):
-                cells = [(f"{100 * d['diff']:+6.2f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]" if d else "-")
-                         .ljust(22) for d in diffs]
-                better = all(d and d["high"] < 0 for d in diffs)
-                lines.append(system.ljust(width) + "".join(cells) + ("  better on every set" if better else ""))
+    for key, whose in (("vs_no-training_baseline", "the baseline's"), ("vs_course", "the course model's")):
+        if any(key in r for r in records):
+            lines.append(f"EER minus {whose}, points [paired 95% interval over speakers] (< 0: better):")
+            for system in systems:
+                diffs = [by.get((system, s), {}).get(key) for s in sets]
+                if any(diffs):
+                    lines.append(system.ljust(width) + "".join(_difference_cell(d) for d in diffs) + _verdict(sets, diffs))
     lines.append("CPU cost by system (seconds):")
     for system in systems:
         cost = next(r["cost"] for r in records if r["system"] == system)
         lines.append(f"  {system}: " + (", ".join(f"{k} {v}" for k, v in cost.items() if v is not None) or "-"))
     return "\n".join(lines)
+
+
+def _difference_cell(d: dict | None) -> str:
+    return (f"{100 * d['diff']:+6.2f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]" if d else "-").ljust(22)
+
+
+def _verdict(sets: list, diffs: list) -> str:
+    """What the paired intervals support: better (or worse) on every set, else on the sets named."""
+    if all(d and d["high"] < 0 for d in diffs):
+        return "  better on every set"
+    better = [SET_TITLES[s] for s, d in zip(sets, diffs) if d and d["high"] < 0]
+    worse = [SET_TITLES[s] for s, d in zip(sets, diffs) if d and d["low"] > 0]
+    return "".join(f"  {word} on: {', '.join(names)}" for word, names in (("better", better), ("worse", worse))
+                   if names)
