@@ -73,7 +73,8 @@ def format_table(records: list[dict]) -> str:
             for system in systems:
                 diffs = [by.get((system, s), {}).get(key) for s in sets]
                 if any(diffs):
-                    lines.append(system.ljust(width) + "".join(_difference_cell(d) for d in diffs) + _verdict(sets, diffs))
+                    cells = "".join(_difference_cell(d) for d in diffs)
+                    lines.append(system.ljust(width) + cells + _verdict(sets, diffs))
     lines.append("CPU cost by system (seconds):")
     for system in systems:
         cost = next(r["cost"] for r in records if r["system"] == system)
