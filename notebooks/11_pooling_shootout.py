@@ -551,6 +551,6 @@ print("runs paired here come from:", "; ".join(f"{m} @ {c} ({n} runs)" for (m, c
 # 80%-power difference printed above is large). The pairing rests on equal seeds giving equal
 # batches, but the committed runs may come from another machine and commit (printed above): a
 # different torch build or CPU changes the numbers of the reference's runs (the course model's seed 0
-# tested at 2.36% on one CPU and 1.40% on another: `benchmarks/train_course_model_results.md`,
+# tested at 2.04% on an AMD CPU and 1.40% on an Intel one: `benchmarks/train_course_model_results.md`,
 # `benchmarks/train_robustness_results.md`), so the per-seed differences mix the pooling's effect
 # with the machine's. And the protocol is only as equal as the one printed in §2.
