@@ -93,6 +93,11 @@ def test_the_variants_are_the_course_model_and_its_ablations():
     channel = table["+channel"]()
     assert channel.augment["channel_prob"] > 0 and channel.augment["spec_masks"] and channel.data == "waves"
     assert channel.replace(augment={}).to_dict() == course_config().to_dict()
+    longer = table["+1400 steps"]()
+    from course.env import pick
+
+    assert longer.steps == pick(1400, 12) and longer.replace(steps=course_config().steps).to_dict() == \
+        course_config().to_dict()
 
 
 @pytest.mark.slow
