@@ -320,7 +320,8 @@ if not is_smoke() and not GPU_PATH:
 # large direction: two different voices have cosine 0.48, so a student that outputs that direction for
 # everything already lowers the loss from 1 to 0.31); `+channel` trains through random band-limiting and
 # μ-law (`course.data.augment_channel`) with spectral masks; `+400spk` and `+1000spk` train on 400 or
-# 1,000 SynthVox speakers instead of 80, in the same 800 steps.
+# 1,000 SynthVox speakers instead of 80, in the same 800 steps; `+1400 steps` trains 1,400 steps instead
+# of 800 (still under 5 minutes of wall clock on 2 cores: the cost lines say how long each took).
 #
 # The table is read from `results/transfer.jsonl`, what the command wrote, with its commit, machine and
 # date: this cell trains nothing. Rerun the command to remake it on your machine.
@@ -342,15 +343,23 @@ print("\nmade by:", "; ".join(f"commit {c}, {d}, {m}" for c, d, m in made))
 # 3%) and at the widths: council has 9 speakers and 211 target trials, so one interval spans some
 # 20 points.
 #
-# The third block is how a recipe is chosen: each variant against the course model, paired, and a
-# variant replaces it only if it is better on some set and worse on none (and keeps SynthVox at 3% or
-# less). None is. Centred distillation has lower means than the course model on three of the four sets, but every
-# one of its paired intervals crosses 0: nine council speakers cannot tell a few points from chance
+# The third block is how a recipe is chosen: each variant against the course model, paired, within
+# the run that retrained both (the table lists the course model of each run: the same recipe, in a run
+# on another machine, moved by 7 points on council through the telephone, a first measure of how far a small change
+# on nine speakers can be trusted). The rule: better on some set, worse on none, SynthVox at 3% or less.
+# Centred distillation has lower means than the course model on three of the four sets, but every one
+# of its paired intervals crosses 0: nine council speakers cannot tell a few points from chance
 # (notebook 11's lesson again). Distillation without centring, at either weight, is no better either.
-# More speakers are *worse* on the SynthVox sets, and the more so the more speakers (400, then 1,000):
-# in the same 800 steps, with one or two crops a speaker seen a handful of times, five or twelve times
-# the speakers are not learned as far; `+channel`'s harder crops cost it the same way. A recipe is only
-# ever compared at the budget it was given, and at this one the course model stays as it is.
+# More speakers are *worse* on the SynthVox sets, and the more so the more speakers (400, then 1,000),
+# even with 1,400 steps: with one or two crops a speaker seen a handful of times, five or twelve times
+# the speakers are not learned as far; `+channel`'s harder crops cost it the same way.
+#
+# One variant meets the rule: `+1400 steps`, the course model trained 1,400 steps instead of 800, better
+# on the SynthVox test alone. It is not adopted, and the reasons are stated rather than hidden: the gain
+# is on the synthesizer's own voices, where the course model already sits near 2%, while none of the sets
+# this benchmark exists for (held-out voices, council, telephone) moves beyond its interval; it takes 1.7
+# times the training's wall clock (the cost lines below); and the third block holds 36 paired intervals,
+# of which about two would exclude 0 at 95% by chance alone. A recipe is only ever compared at the budget it was given.
 
 # %%
 by = {(r["system"], r["set"]): r for r in transfer}
@@ -364,17 +373,17 @@ def sets_where(name, key, side):
 
 
 for name in systems_measured[1:]:
-    print(f"{name:28s} beats the baseline beyond the paired interval on: "
+    print(f"{name:40s} beats the baseline beyond the paired interval on: "
           f"{'; '.join(sets_where(name, 'vs_no-training_baseline', 'below')) or 'no set'}")
 print()
-replaces = []  # the rule: better than the course model on some set, worse on none, <= 3% on SynthVox
+meets_rule = []  # better than the course model on some set, worse on none, <= 3% on SynthVox
 for name in [n for n in systems_measured if n.startswith("+")]:
     better, worse = sets_where(name, "vs_course", "below"), sets_where(name, "vs_course", "above")
-    print(f"{name:28s} against the course model (paired): better on {'; '.join(better) or 'no set'}; "
+    print(f"{name:40s} against the course model (paired): better on {'; '.join(better) or 'no set'}; "
           f"worse on {'; '.join(worse) or 'no set'}")
     if better and not worse and by[(name, "synthvox")]["eer"] <= 0.03:
-        replaces.append(name)
-print("\nvariants that would replace the course model:", ", ".join(replaces) or "none")
+        meets_rule.append(name)
+print("\nvariants that meet the rule:", ", ".join(meets_rule) or "none")
 if all(("course", s) in by for s in SET_TITLES):
     assert all(by[("course", s)]["vs_no-training_baseline"]["high"] < 0 for s in SET_TITLES), \
         "the stored results no longer show the course model beating the baseline: rerun the transfer command"

@@ -152,3 +152,17 @@ def test_the_table_prints_both_paired_blocks_and_names_the_sets_a_claim_holds_on
     assert any(line.startswith("+x") and line.endswith("better on: SynthVox test") for line in lines)
     assert "EER minus the course model's" in table
     assert any(line.startswith("+x") and line.endswith("worse on: SynthVox test") for line in lines)
+
+
+def test_the_table_shows_the_course_model_of_each_run_the_paired_differences_come_from():
+    base = {"low": 0.1, "high": 0.3, "level": 0.95, "targets": 5, "nontargets": 5, "speakers": 6, "cost": {}}
+    diff = {"diff": -0.05, "low": -0.1, "high": 0.0}
+    one_run = [{**base, "system": "course", "set": "council", "eer": 0.20, "commit": "a" * 40, "date": "d1"},
+               {**base, "system": "+x", "set": "council", "eer": 0.15, "vs_course": diff, "commit": "a" * 40,
+                "date": "d1"}]
+    assert "course, run" not in transfer_table.format_table(one_run)
+    two_runs = one_run + [{**base, "system": "+y", "set": "council", "eer": 0.30, "vs_course": diff,
+                           "commit": "b" * 40, "date": "d2"}]
+    lines = transfer_table.format_table(two_runs).splitlines()
+    rows = {line.split()[2]: line.split()[-1] for line in lines if line.startswith("course, run")}
+    assert rows == {"aaaaaaa": "20.00", "bbbbbbb": "35.00"}  # each variant's EER minus its difference

@@ -1,6 +1,6 @@
 """The transfer benchmark's results: read ``results/transfer.jsonl``, keep the latest record of each
-(system, set), and print the table (EER with intervals, trial counts, the paired difference to the
-baseline, the CPU cost of each system). Trains and scores nothing (``course.experiments.transfer`` does)."""
+(system, set), and print the table (EER with intervals, trial counts, the paired differences to the
+baseline and to the course model of the same run, the CPU cost of each system). Trains and scores nothing (``course.experiments.transfer`` does)."""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ def format_table(records: list[dict]) -> str:
                 if any(diffs):
                     cells = "".join(_difference_cell(d) for d in diffs)
                     lines.append(system.ljust(width) + cells + _verdict(sets, diffs))
+    lines += _course_model_by_run(records, sets, width)
     lines.append("CPU cost by system (seconds):")
     for system in systems:
         cost = next(r["cost"] for r in records if r["system"] == system)
@@ -94,3 +95,22 @@ def _verdict(sets: list, diffs: list) -> str:
     worse = [SET_TITLES[s] for s, d in zip(sets, diffs) if d and d["low"] > 0]
     return "".join(f"  {word} on: {', '.join(names)}" for word, names in (("better", better), ("worse", worse))
                    if names)
+
+
+def _course_model_by_run(records: list[dict], sets: list, width: int) -> list[str]:
+    """When the rows compared with the course model come from several runs, the course model's EER in
+    each (a variant's EER minus its paired difference): each run retrained it, and the table's course
+    row is only the latest run's."""
+    runs: dict = {}
+    for r in records:
+        if "vs_course" in r:
+            run = f"{r.get('commit', '?')[:7]} {r.get('date', '')}"
+            runs.setdefault(run, {})[r["set"]] = r["eer"] - r["vs_course"]["diff"]
+    if len(runs) < 2:
+        return []
+    lines = ["Each paired difference is within its own run, against the course model that run retrained:"]
+    for run, eers in runs.items():
+        label = f"course, run {run}"
+        cells = "".join((f"{100 * eers[s]:5.2f}" if s in eers else "-").ljust(22) for s in sets)
+        lines.append(label.ljust(max(width, len(label) + 2)) + cells)
+    return lines
