@@ -1,6 +1,7 @@
 """The transfer benchmark's results: read ``results/transfer.jsonl``, keep the latest record of each
 (system, set), and print the table (EER with intervals, trial counts, the paired differences to the
-baseline and to the course model of the same run, the CPU cost of each system). Trains and scores nothing (``course.experiments.transfer`` does)."""
+baseline and to the course model of the same run, the CPU cost of each system). Trains and scores
+nothing (``course.experiments.transfer`` does)."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def _verdict(sets: list, diffs: list) -> str:
         return "  better on every set"
     better = [SET_TITLES[s] for s, d in zip(sets, diffs) if d and d["high"] < 0]
     worse = [SET_TITLES[s] for s, d in zip(sets, diffs) if d and d["low"] > 0]
-    return "".join(f"  {word} on: {', '.join(names)}" for word, names in (("better", better), ("worse", worse))
+    return "".join(f"  {word} on: {'; '.join(names)}" for word, names in (("better", better), ("worse", worse))
                    if names)
 
 
