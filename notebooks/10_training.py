@@ -345,8 +345,8 @@ print("\nmade by:", "; ".join(f"commit {c}, {d}, {m}" for c, d, m in made))
 #
 # The third block is how a recipe is chosen: each variant against the course model, paired, within
 # the run that retrained both (the table lists the course model of each run: the same recipe, in a run
-# on another machine, moved by 7 points on council through the telephone, a first measure of how far a small change
-# on nine speakers can be trusted). The rule: better on some set, worse on none, SynthVox at 3% or less.
+# on another machine, moved by 7 points on council through the telephone, a first measure of how far a
+# small change on nine speakers can be trusted). The rule: better on some set, worse on none, SynthVox at 3% or less.
 # Centred distillation has lower means than the course model on three of the four sets, but every one
 # of its paired intervals crosses 0: nine council speakers cannot tell a few points from chance
 # (notebook 11's lesson again). Distillation without centring, at either weight, is no better either.
@@ -359,7 +359,8 @@ print("\nmade by:", "; ".join(f"commit {c}, {d}, {m}" for c, d, m in made))
 # is on the synthesizer's own voices, where the course model already sits near 2%, while none of the sets
 # this benchmark exists for (held-out voices, council, telephone) moves beyond its interval; it takes 1.7
 # times the training's wall clock (the cost lines below); and the third block holds 36 paired intervals,
-# of which about two would exclude 0 at 95% by chance alone. A recipe is only ever compared at the budget it was given.
+# of which about two would exclude 0 at 95% by chance alone. A recipe is only ever compared at the
+# budget it was given.
 
 # %%
 by = {(r["system"], r["set"]): r for r in transfer}
