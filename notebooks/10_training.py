@@ -318,8 +318,9 @@ if not is_smoke() and not GPU_PATH:
 # 7,205 real speakers; `TrainConfig.distill`), `×10` weights that pull ten times more, and `centred`
 # subtracts the mean of the teacher's training embeddings from every target first (raw, they share one
 # large direction: two different voices have cosine 0.48, so a student that outputs that direction for
-# everything already lowers the loss from 1 to 0.31); `+channel` trains through random band-limiting and
-# μ-law (`course.data.augment_channel`) with spectral masks; `+400spk` and `+1000spk` train on 400 or
+# everything already lowers the loss from 1 to 0.31: `benchmarks/teacher_targets_results.md`);
+# `+channel` trains through random band-limiting and μ-law (`course.data.augment_channel`) with
+# spectral masks; `+400spk` and `+1000spk` train on 400 or
 # 1,000 SynthVox speakers instead of 80, in the same 800 steps; `+1400 steps` trains 1,400 steps instead
 # of 800 (still under 5 minutes of wall clock on 2 cores: the cost lines say how long each took).
 #

@@ -135,7 +135,7 @@ def variants() -> dict:
     def config(distill=False, channel=False, speakers=False, distill_weight=None, per_speaker=None, center=False,
                corpus=None, steps=None):
         def make():  # the larger corpus is generated only when its variant is asked for
-            overrides = {} if steps is None else {"steps": pick(steps, 12)}  # smoke: the course model's 12
+            overrides = {} if steps is None else {"steps": pick(steps, course_config().steps)}  # smoke: its own
             if distill:
                 overrides["distill"] = dict(DISTILL)
                 if distill_weight is not None:

@@ -7,12 +7,12 @@ size to the teacher's (192 for SpeechBrain's VoxCeleb ECAPA), trained with the m
 
 ``center`` (default False, the first recipe) subtracts the mean of the teacher's embeddings of the
 training utterances from every target first. Why: the teacher's raw embeddings share one large
-direction (on the default SynthVox training utterances the mean's norm is 0.69 of an embedding's, and
-two different speakers' raw embeddings have cosine 0.48 on average, 0.01 once centred), so without
-centring a student that outputs that common direction for every utterance brings the loss from 1
-to 0.31 while knowing nothing about voices. Centred targets leave only what tells the teacher's voices
-apart. The mean comes from the training utterances' embeddings, which the training already has; nothing
-scored is used.
+direction (``benchmarks/teacher_targets.py``, on the default SynthVox training utterances: the mean of
+the unit-length targets has norm 0.69, and two different speakers' targets have cosine 0.48 on average,
+-0.01 once centred), so without centring a student that outputs that common direction for every
+utterance brings the loss from 1 to 0.31 while knowing nothing about voices. Centred targets leave
+only what tells the teacher's voices apart. The mean comes from the training utterances' embeddings,
+which the training already has; nothing scored is used.
 
 The choice of target (stated, because training crops are random): the teacher embeds each training
 utterance **whole and clean, once**; every random 2 s crop of it, augmented or not, is pulled toward
